@@ -1,0 +1,111 @@
+"""Cutting an article into passages: sentence-aware, at most 600 characters.
+
+A passage never crosses a section boundary (Markdown heading) and knows its
+article, its position and its section. Its id is ``<article id>:<position>``,
+so the same article always gives the same ids and a refresh is idempotent.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .settings import MAX_PASSAGE_CHARS
+from .sources import Article
+from .text import split_sentences
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.*\S)\s*$")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One passage of an article."""
+
+    id: str
+    article_id: str
+    position: int
+    text: str
+    section: str
+
+    @property
+    def indexed_text(self) -> str:
+        """What the search legs see: the section title gives the passage its context."""
+        return f"{self.section}\n{self.text}" if self.section else self.text
+
+
+def chunk_id(article_id: str, position: int) -> str:
+    """Deterministic id of the passage at ``position`` in an article."""
+    return f"{article_id}:{position:04d}"
+
+
+def _pieces(sentence: str, limit: int) -> list[str]:
+    """Cut a sentence longer than ``limit`` at commas, then at spaces."""
+    if len(sentence) <= limit:
+        return [sentence]
+    out: list[str] = []
+    current = ""
+    for part in re.split(r"(?<=[,;:])\s+|\s+", sentence):
+        while len(part) > limit:  # a single unbroken token
+            out.append(part[:limit])
+            part = part[limit:]
+        if current and len(current) + 1 + len(part) > limit:
+            out.append(current)
+            current = part
+        else:
+            current = f"{current} {part}".strip()
+    if current:
+        out.append(current)
+    return out
+
+
+def _sections(text: str) -> list[tuple[str, list[str], bool]]:
+    """Group the article's sentences by section; a heading followed by text opens it."""
+    path: dict[int, str] = {}
+    sections: list[tuple[str, list[str], bool]] = [("", [], False)]
+    pending: str | None = None
+    for block in re.split(r"\n\s*\n|\n(?=#)", text):
+        block = block.strip()
+        if not block:
+            continue
+        lines = block.splitlines()
+        m = _HEADING.match(lines[0])
+        if m:
+            level, title = len(m.group(1)), m.group(2).lstrip("-• ").strip()
+            path = {lv: t for lv, t in path.items() if lv < level}
+            path[level] = title
+            pending = title
+            sections.append((" › ".join(path[lv] for lv in sorted(path)), [], False))
+            lines = lines[1:]
+            if not lines:
+                continue
+        sentences = split_sentences("\n".join(lines))
+        if pending and sentences:
+            # The heading is article text too (it holds facts), on a line of its own.
+            name, _, _ = sections[-1]
+            sections[-1] = (name, [pending], True)
+            pending = None
+        sections[-1][1].extend(sentences)
+    return [s for s in sections if s[1]]
+
+
+def chunk_article(article: Article, max_chars: int = MAX_PASSAGE_CHARS) -> list[Chunk]:
+    """Cut an article into passages of at most ``max_chars`` characters."""
+    chunks: list[Chunk] = []
+    for section, sentences, headed in _sections(article.text):
+        current = ""
+        for n, sentence in enumerate(sentences):
+            sep = "\n" if headed and n == 1 else " "
+            for piece in _pieces(sentence, max_chars):
+                if current and len(current) + 1 + len(piece) > max_chars:
+                    chunks.append(_make(article, len(chunks), current, section))
+                    current = piece
+                else:
+                    current = f"{current}{sep}{piece}" if current else piece
+                sep = " "
+        if current:
+            chunks.append(_make(article, len(chunks), current, section))
+    return chunks
+
+
+def _make(article: Article, position: int, text: str, section: str) -> Chunk:
+    return Chunk(chunk_id(article.id, position), article.id, position, text, section)

@@ -1,0 +1,181 @@
+"""Wiring: the one place that builds the pipeline's objects from the settings.
+
+:class:`Assistant` owns a store, the embedders, the indexer, the retriever and
+the answerer, and passes each its collaborators. The package-level functions
+``retrieve``, ``ask`` and ``refresh`` use one shared instance, built on first
+use from the environment (see :func:`default`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
+
+from .answer import Answer, ExtractiveAnswerer
+from .embeddings import MultilingualEmbeddings, SentenceTransformerEmbeddings
+from .indexing import Indexer, Progress, RefreshReport, load_corpus
+from .lexical import Analyzer
+from .retrieval import Leg, Retriever
+from .settings import Settings
+from .store import Space, Store
+from .text import clean
+
+log = logging.getLogger(__name__)
+
+MAX_K = 50
+
+
+def check_question(question: object, max_chars: int) -> str:
+    """The question cleaned and truncated; TypeError if it is not a string."""
+    if not isinstance(question, str):
+        raise TypeError(f"question must be a str, not {type(question).__name__}")
+    return clean(question)[:max_chars]
+
+
+def check_k(k: object) -> int:
+    """``k`` itself if it is an int in 1..50, else ValueError/TypeError naming the range."""
+    if isinstance(k, bool) or not isinstance(k, int):
+        raise TypeError(f"k must be an int between 1 and {MAX_K}")
+    if not 1 <= k <= MAX_K:
+        raise ValueError(f"k must be between 1 and {MAX_K}, got {k}")
+    return k
+
+
+class Assistant:
+    """The whole pipeline: sources → chunking → embeddings → store → retrieval → answer."""
+
+    def __init__(self, settings: Settings | None = None, *,
+                 embedders: dict[str, Embeddings] | None = None):
+        self.settings = settings or Settings()
+        s = self.settings
+        if embedders is None:
+            embedders = {"dense": SentenceTransformerEmbeddings(s.embedding_model)}
+            if s.multilingual:
+                embedders["multi"] = MultilingualEmbeddings()
+        self.embedders = embedders
+        self._store: Store | None = None
+        self._ready = False
+        self._lock = threading.RLock()
+        self.analyzer = Analyzer()
+        self._retriever: Retriever | None = None
+        self.answerer = ExtractiveAnswerer(
+            self.analyzer, embedder=embedders.get("multi") or embedders.get("dense")
+        )
+
+    # -- building blocks ---------------------------------------------------
+    @property
+    def store(self) -> Store:
+        """The passage store (opened on first use)."""
+        with self._lock:
+            if self._store is None:
+                spaces = [
+                    Space(key, getattr(e, "name", key), int(getattr(e, "dimension", 0)))
+                    for key, e in self.embedders.items()
+                ]
+                self._store = Store(self.settings.collection, spaces, path=Path(self.settings.index_dir))
+            return self._store
+
+    @property
+    def retriever(self) -> Retriever:
+        """The hybrid retriever, over an index made ready first."""
+        self.ensure_index()
+        with self._lock:
+            if self._retriever is None:
+                legs = [Leg(key, emb) for key, emb in self.embedders.items()]
+                self._retriever = Retriever(self.store, legs, self.analyzer)
+            return self._retriever
+
+    def indexer(self) -> Indexer:
+        """An indexer writing into this assistant's store."""
+        return Indexer(self.store, self.embedders, self.settings.chunk_chars)
+
+    def ensure_index(self) -> None:
+        """On first use, build the index if missing, or sync it with the corpus."""
+        with self._lock:
+            if self._ready:
+                return
+            if not self.store.exists() or self.store.count() == 0:
+                log.info("no index in %s: building it from %s", self.settings.index_dir,
+                         self.settings.corpus_dir)
+                self._refresh()
+            elif self.settings.auto_refresh:
+                self._refresh()
+            self._ready = True
+
+    # -- the public API ----------------------------------------------------
+    def refresh(self, sources: list[str] | None = None, *, rebuild: bool = False,
+                progress: Progress | None = None) -> RefreshReport:
+        """Sync the index with the corpus folder; ``rebuild`` re-embeds everything."""
+        if sources:
+            raise NotImplementedError("adding sources is not available yet")
+        with self._lock:
+            if rebuild:
+                self.store.reset()
+            report = self._refresh(progress)
+            self._ready = True
+            return report
+
+    def _refresh(self, progress: Progress | None = None) -> RefreshReport:
+        report = RefreshReport()
+        articles, unreadable = load_corpus(Path(self.settings.corpus_dir), report)
+        self.indexer().sync(articles, keep=unreadable, progress=progress, report=report)
+        for source, message in report.errors:
+            log.warning("%s: %s", source, message)
+        if report.changed and self._retriever is not None:
+            self._retriever.invalidate()
+        if report.changed:
+            log.info("refresh: %d added, %d updated, %d removed, %d unchanged",
+                     len(report.added), len(report.updated), len(report.removed),
+                     len(report.unchanged))
+        return report
+
+    def retrieve(self, question: str, k: int = 4, history: list[dict] | None = None,
+                 where: dict | None = None) -> list[Document]:
+        """The ``k`` passages that best answer ``question``, best first."""
+        q = check_question(question, self.settings.max_question_chars)
+        k = check_k(k)
+        if not q:
+            return []
+        return self.retriever.search(q, k, history, where)
+
+    def ask(self, question: str, history: list[dict] | None = None) -> Answer:
+        """A short answer with ``[n]`` citations, or a refusal with no sources."""
+        q = check_question(question, self.settings.max_question_chars)
+        if not q:
+            return self.answerer.empty(q)
+        passages = self.retrieve(q, self.settings.default_k, history)
+        return self.answerer.answer(q, passages, history)
+
+    def ask_stream(self, question: str, history: list[dict] | None = None) -> Iterator[str]:
+        """The answer's text as it grows (for the web chat); ends with the full text."""
+        answer = self.ask(question, history)
+        words = answer.text.split(" ")
+        for n in range(1, len(words) + 1, 4):
+            yield " ".join(words[:n])
+        yield answer.text
+
+
+_default: Assistant | None = None
+_default_lock = threading.Lock()
+
+
+def default() -> Assistant:
+    """The shared assistant used by the package-level functions (built on first use)."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Assistant()
+        return _default
+
+
+def configure(settings: Settings | None = None) -> Assistant:
+    """Replace the shared assistant with one built from ``settings``."""
+    global _default
+    with _default_lock:
+        _default = Assistant(settings)
+        return _default

