@@ -1,0 +1,189 @@
+"""Fetching a web page or feed safely: public addresses only, bounded size and time.
+
+Every hop (the first URL and each redirect) is checked with :func:`check_url`:
+http/https only, and every address the host resolves to must be public unless
+``allow_private``. The connection is then made to the very address that was
+checked (the host name still goes in the Host header and in TLS SNI, so
+certificates are verified against it): a DNS answer that changes between the
+check and the connection cannot send the request to an internal address.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import re
+import socket
+import time
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+log = logging.getLogger(__name__)
+
+MAX_REDIRECTS = 5
+USER_AGENT = "assistant-news-reader/0.1 (+https://example.invalid/assistant)"
+ALLOW_VAR = "ASSISTANT_ALLOW_PRIVATE_URLS"
+_REDIRECT_CODES = (301, 302, 303, 307, 308)
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+class FetchError(ValueError):
+    """A URL that cannot or may not be fetched; the message is one clear line."""
+
+
+@dataclass
+class Fetched:
+    """A fetched response: final URL (after redirects), status, content type, body."""
+
+    url: str
+    status: int
+    content_type: str
+    content: bytes
+    encoding: str = ""
+
+    @property
+    def text(self) -> str:
+        """The body decoded with the declared charset (UTF-8 if none or unknown)."""
+        try:
+            return self.content.decode(self.encoding or "utf-8", errors="replace")
+        except LookupError:
+            return self.content.decode("utf-8", errors="replace")
+
+
+def address_refusal(ip: IPAddress) -> str | None:
+    """Why ``ip`` is not a public address (e.g. "a link-local address"), or None if it is."""
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+    if ip.is_loopback or ip.is_private:
+        return "a private/loopback address"
+    if ip.is_link_local:
+        return "a link-local address"
+    if ip.is_multicast:
+        return "a multicast address"
+    if ip.is_unspecified:
+        return "an unspecified address"
+    if ip.is_reserved:
+        return "a reserved address"
+    if not ip.is_global:  # shared (CGNAT) space, 6to4/Teredo relays of private ones…
+        return "a non-public address"
+    return None
+
+
+def resolve_host(host: str, port: int) -> list[IPAddress]:
+    """Every address ``host`` resolves to (an IP literal resolves to itself)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise FetchError(f"cannot resolve host '{host}'") from exc
+    out: list[IPAddress] = []
+    for info in infos:
+        ip = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+        if ip not in out:
+            out.append(ip)
+    if not out:
+        raise FetchError(f"cannot resolve host '{host}'")
+    return out
+
+
+def check_url(url: str, allow_private: bool) -> list[IPAddress]:
+    """Check one hop; return the host's addresses, or raise FetchError saying why not.
+
+    Only http and https; the host must resolve, and unless ``allow_private``
+    every address it resolves to must be public (one bad address is enough to
+    refuse: the connection could go to any of them).
+    """
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise FetchError(f"invalid URL {url!r}: {exc}") from exc
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise FetchError(f"unsupported scheme '{scheme}'" if scheme else f"not a URL: {url!r}")
+    host = parts.hostname
+    if not host:
+        raise FetchError(f"no host in URL {url!r}")
+    addresses = resolve_host(host, port or (443 if scheme == "https" else 80))
+    if not allow_private:
+        for ip in addresses:
+            why = address_refusal(ip)
+            if why:
+                raise FetchError(f"refused: {ip} is {why} (set {ALLOW_VAR}=1 to allow)")
+    return addresses
+
+
+def _pinned(url: str, ip: IPAddress) -> tuple[str, dict[str, str], dict]:
+    """The URL rewritten to connect to ``ip``, with the Host header and SNI of the original."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"[{ip}]" if ip.version == 6 else str(ip)
+    if parts.port:
+        netloc += f":{parts.port}"
+    target = parts._replace(netloc=netloc, fragment="").geturl()
+    host_header = f"[{host}]" if ":" in host else host
+    if parts.port:
+        host_header += f":{parts.port}"
+    extensions = {"sni_hostname": host} if parts.scheme.lower() == "https" else {}
+    return target, {"Host": host_header}, extensions
+
+
+def _content_type(response: httpx.Response) -> tuple[str, str]:
+    raw = response.headers.get("content-type", "")
+    mime = raw.split(";", 1)[0].strip().lower()
+    m = re.search(r"charset=[\"']?([\w.:-]+)", raw, re.I)
+    return mime, (m.group(1) if m else "")
+
+
+def fetch(url: str, *, allow_private: bool, timeout: float = 15.0,
+          max_bytes: int = 5_000_000) -> Fetched:
+    """GET ``url`` (following up to 5 redirects, each checked) and return its body.
+
+    Raises FetchError: refused address or scheme, HTTP error status, too many
+    redirects, a body over ``max_bytes``, or more than ``timeout`` seconds in all.
+    """
+    deadline = time.monotonic() + timeout
+    timed_out = FetchError(f"timed out after {timeout:g} s")
+    current = url.strip()
+    with httpx.Client(follow_redirects=False, trust_env=False, timeout=timeout,
+                      headers={"User-Agent": USER_AGENT}) as client:
+        for _hop in range(MAX_REDIRECTS + 1):
+            addresses = check_url(current, allow_private)
+            target, headers, extensions = _pinned(current, addresses[0])
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise timed_out
+            try:
+                with client.stream("GET", target, headers=headers, extensions=extensions,
+                                   timeout=left) as response:
+                    if response.status_code in _REDIRECT_CODES:
+                        location = response.headers.get("location", "").strip()
+                        if not location:
+                            raise FetchError(
+                                f"HTTP {response.status_code} without a Location for {current}"
+                            )
+                        log.info("redirect %s -> %s", current, location)
+                        current = urljoin(current, location)
+                        continue
+                    if response.status_code >= 400:
+                        raise FetchError(f"HTTP {response.status_code} for {current}")
+                    declared = response.headers.get("content-length", "")
+                    if declared.isdigit() and int(declared) > max_bytes:
+                        raise FetchError(f"larger than {max_bytes} bytes")
+                    body = bytearray()
+                    for chunk in response.iter_bytes():
+                        body.extend(chunk)
+                        if len(body) > max_bytes:
+                            raise FetchError(f"larger than {max_bytes} bytes")
+                        if time.monotonic() > deadline:
+                            raise timed_out
+                    mime, charset = _content_type(response)
+                    return Fetched(current, response.status_code, mime, bytes(body), charset)
+            except httpx.TimeoutException as exc:
+                raise timed_out from exc
+            except httpx.HTTPError as exc:
+                reason = f"{exc.__class__.__name__}: {exc}"
+                raise FetchError(f"cannot fetch {current}: {reason}") from exc
+    raise FetchError(f"too many redirects (more than {MAX_REDIRECTS}) for {url}")

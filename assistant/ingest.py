@@ -1,0 +1,401 @@
+"""Adding articles to the corpus folder from local files, web pages and feeds.
+
+The corpus folder stays the single source of truth: every source becomes one
+Markdown file with front matter (title, language, published, url, outlet) named
+``<article-id>.md``; indexing reads it from there. An article already in the
+corpus (same URL, or same text once normalised) is not written again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import re
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import yaml
+
+from .fetch import Fetched, FetchError, fetch
+from .sources import (
+    MAX_FILE_BYTES,
+    SUFFIXES,
+    Article,
+    SourceError,
+    corpus_files,
+    load_article,
+    slugify,
+)
+from .text import clean, detect_language, words
+
+log = logging.getLogger(__name__)
+
+#: At most this many entries of one feed are fetched.
+MAX_FEED_ENTRIES = 50
+_FEED_TYPES = ("rss", "atom", "xml")
+_URL_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+_BOILERPLATE = re.compile(
+    r"\bcookies?\b.*\b(accept|accepter|consent|refuser|refuse|paramétrer|settings)", re.I
+)
+# One writer at a time per process: choosing a free id and writing it must not interleave.
+_write_lock = threading.Lock()
+
+
+@dataclass
+class IngestResult:
+    """What :func:`ingest` did.
+
+    ``saved``: ids of the articles written or already present (in source order);
+    ``added``: the subset newly written; ``errors``: (source, message) pairs.
+    """
+
+    saved: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+
+def normalise_url(url: str) -> str:
+    """A URL in a form where trivial variants compare equal (case of host, fragment…)."""
+    try:
+        p = urlsplit(url.strip())
+        port = p.port
+    except ValueError:
+        return url.strip()
+    scheme = p.scheme.lower()
+    host = (p.hostname or "").lower()
+    if port and (scheme, port) not in (("http", 80), ("https", 443)):
+        host += f":{port}"
+    path = p.path.rstrip("/") or "/"
+    return urlunsplit((scheme, host, path, p.query, ""))
+
+
+def text_hash(text: str) -> str:
+    """Hash of the text's words, folded: the same article in .md, .html or .txt hashes alike."""
+    return hashlib.sha256(" ".join(words(text)).encode("utf-8")).hexdigest()
+
+
+class _Corpus:
+    """What the corpus folder already holds: ids, article URLs and text hashes."""
+
+    def __init__(self, corpus_dir: Path):
+        self.dir = corpus_dir
+        self.ids: set[str] = set()
+        self.urls: dict[str, str] = {}
+        self.hashes: dict[str, str] = {}
+        for path in corpus_files(corpus_dir):
+            aid = slugify(path.stem)
+            self.ids.add(aid)
+            try:
+                article = load_article(path)
+            except SourceError as exc:
+                log.warning("corpus file %s unreadable: %s", path.name, exc)
+                continue
+            self._remember(article.id, article.url, article.text)
+
+    def _remember(self, aid: str, url: str, text: str) -> None:
+        self.ids.add(aid)
+        if url:
+            self.urls.setdefault(normalise_url(url), aid)
+        if text:
+            self.hashes.setdefault(text_hash(text), aid)
+
+    def by_url(self, *urls: str) -> str | None:
+        """The id of the article stored under any of ``urls``, if any."""
+        for url in urls:
+            if url and (aid := self.urls.get(normalise_url(url))):
+                return aid
+        return None
+
+    def find(self, article: Article) -> str | None:
+        """The id of an article already stored with the same URL or the same text."""
+        return self.by_url(article.url) or self.hashes.get(text_hash(article.text))
+
+    def store(self, article: Article) -> tuple[str, bool]:
+        """Write ``article`` unless already present; return (its id, newly written)."""
+        with _write_lock:
+            existing = self.find(article)
+            if existing:
+                return existing, False
+            base = slugify(article.id or article.title)
+            aid, n = base, 1
+            while aid in self.ids or (self.dir / f"{aid}.md").exists():
+                n += 1
+                aid = f"{base[:76]}-{n}"
+            _write_article(self.dir, aid, article)
+            self._remember(aid, article.url, article.text)
+            return aid, True
+
+
+def _front_matter(article: Article) -> str:
+    meta: dict = {
+        "title": article.title,
+        "language": article.language,
+        "published": article.published,
+        "url": article.url,
+        "outlet": article.outlet,
+    }
+    for key, value in article.extra.items():
+        if key not in meta:
+            meta[key] = value
+    try:
+        head = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1000)
+    except yaml.YAMLError:  # an exotic extra value: keep the five known keys only
+        head = yaml.safe_dump({k: meta[k] for k in list(meta)[:5]}, allow_unicode=True,
+                              sort_keys=False, width=1000)
+    return f"---\n{head}---\n\n"
+
+
+def _write_article(corpus_dir: Path, aid: str, article: Article) -> Path:
+    """Write ``<aid>.md`` atomically (temp file in the same folder, then rename)."""
+    corpus_dir.mkdir(parents=True, exist_ok=True)
+    root = corpus_dir.resolve()
+    target = (root / f"{aid}.md").resolve()
+    if target.parent != root:
+        raise SourceError(f"refused: '{aid}' would be written outside the corpus folder")
+    data = (_front_matter(article) + article.text.strip() + "\n").encode("utf-8")
+    fd, tmp = tempfile.mkstemp(dir=root, prefix=".ingest-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    log.info("saved %s", target.name)
+    return target
+
+
+def _strip_boilerplate(text: str, title: str) -> str:
+    """Drop a leading heading repeating the title and stray cookie-consent lines."""
+    lines = [clean(line) for line in text.splitlines()]
+    lines = [line for line in lines if not (len(line) < 200 and _BOILERPLATE.search(line))]
+    while lines and not lines[0]:
+        lines.pop(0)
+    if lines and title and words(lines[0].lstrip("#")) == words(title):
+        lines.pop(0)
+    return "\n".join(lines).strip()
+
+
+def _check_local_file(path: Path) -> None:
+    """Refuse what is not an article file before parsing it, with a clear reason."""
+    if not path.exists():
+        raise SourceError(f"{path.name}: no such file")
+    if not path.is_file():
+        raise SourceError(f"{path.name}: not a file")
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise SourceError(
+            f"{path.name}: unsupported file type '{suffix or '(none)'}' "
+            f"(use {', '.join(SUFFIXES)})"
+        )
+    size = path.stat().st_size
+    if size == 0:
+        raise SourceError(f"{path.name}: empty file")
+    if size > MAX_FILE_BYTES:
+        raise SourceError(f"{path.name}: {size} bytes, over the {MAX_FILE_BYTES} byte limit")
+    with path.open("rb") as f:
+        head = f.read(8192)
+    if suffix == ".pdf":
+        if not head.startswith(b"%PDF-"):
+            raise SourceError(f"{path.name}: not a PDF file")
+        return
+    controls = sum(b < 32 and b not in (9, 10, 12, 13) for b in head)
+    if b"\x00" in head or controls > len(head) // 10:
+        raise SourceError(f"{path.name}: binary file, not text")
+
+
+def _ingest_file(source: str, corpus: _Corpus, result: IngestResult) -> None:
+    path = Path(source).expanduser()
+    _check_local_file(path)
+    if path.resolve().parent == corpus.dir.resolve():
+        aid = slugify(path.stem)
+        log.info("%s is already in the corpus folder", path.name)
+        result.saved.append(aid)
+        return
+    article = load_article(path)
+    article.source = ""
+    _record(corpus.store(article), result)
+
+
+def _record(stored: tuple[str, bool], result: IngestResult) -> None:
+    aid, new = stored
+    result.saved.append(aid)
+    if new:
+        result.added.append(aid)
+    else:
+        log.info("already in the corpus: %s", aid)
+
+
+def _looks_like_feed(fetched: Fetched) -> bool:
+    if any(t in fetched.content_type for t in _FEED_TYPES):
+        return True
+    if "html" in fetched.content_type:
+        return False
+    head = fetched.content[:2048].lstrip().lower()
+    return head.startswith(b"<?xml") or b"<rss" in head or b"<feed" in head or b"<rdf:rdf" in head
+
+
+def _entry_date(entry) -> str:
+    for key in ("published_parsed", "updated_parsed"):
+        value = entry.get(key)
+        if value:
+            return time.strftime("%Y-%m-%d", value)
+    return ""
+
+
+def _page_article(fetched: Fetched, hint: dict[str, str]) -> Article:
+    """The article of a fetched page (HTML, plain text or PDF); SourceError if none."""
+    url = fetched.url
+    ctype = fetched.content_type
+    if "html" in ctype or not ctype:
+        import trafilatura
+
+        body = trafilatura.extract(
+            fetched.content, url=url, output_format="markdown",
+            include_comments=False, include_tables=False,
+        ) or ""
+        meta = trafilatura.extract_metadata(fetched.content, default_url=url)
+        title = (meta.title if meta else "") or hint.get("title", "")
+        published = (meta.date if meta else "") or hint.get("published", "")
+        outlet = (meta.sitename if meta else "") or hint.get("outlet", "")
+    elif ctype.startswith("text/"):
+        body, title, published, outlet = fetched.text, hint.get("title", ""), "", ""
+    elif ctype == "application/pdf":
+        import io
+
+        from pypdf import PdfReader
+
+        try:
+            reader = PdfReader(io.BytesIO(fetched.content))
+            body = "\n\n".join((page.extract_text() or "") for page in reader.pages)
+        except Exception as exc:  # pypdf's own parse errors: report, keep going
+            raise SourceError(f"unreadable PDF ({exc.__class__.__name__}: {exc})") from exc
+        title, published, outlet = hint.get("title", ""), hint.get("published", ""), ""
+    else:
+        raise SourceError(f"unsupported content type '{ctype}'")
+    title = clean(title or "")
+    body = _strip_boilerplate(body, title)
+    if not body:
+        raise SourceError("no article text found in the page")
+    if not title:
+        tail = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+        title = re.sub(r"\.\w+$", "", tail).replace("-", " ").replace("_", " ") or body[:60]
+    return Article(
+        id=slugify(title), title=title, text=body,
+        language=detect_language(body[:2000]), published=str(published or ""),
+        url=url, outlet=clean(outlet or ""),
+    )
+
+
+def _ingest_url(url: str, corpus: _Corpus, result: IngestResult, *, allow_private: bool,
+                timeout: float, max_bytes: int, in_feed: bool = False,
+                hint: dict[str, str] | None = None) -> None:
+    known = corpus.by_url(url)
+    if known:
+        _record((known, False), result)
+        return
+    fetched = fetch(url, allow_private=allow_private, timeout=timeout, max_bytes=max_bytes)
+    known = corpus.by_url(fetched.url)
+    if known:  # a redirect to an article already stored
+        _record((known, False), result)
+        return
+    if _looks_like_feed(fetched):
+        if in_feed:
+            raise SourceError("a feed inside a feed, not an article")
+        _ingest_feed(fetched, corpus, result, allow_private=allow_private, timeout=timeout,
+                     max_bytes=max_bytes)
+        return
+    _record(corpus.store(_page_article(fetched, hint or {})), result)
+
+
+def _ingest_feed(fetched: Fetched, corpus: _Corpus, result: IngestResult, *,
+                 allow_private: bool, timeout: float, max_bytes: int) -> None:
+    import feedparser
+
+    parsed = feedparser.parse(fetched.content,
+                              response_headers={"content-type": fetched.content_type})
+    entries = parsed.entries
+    if not entries:
+        if parsed.bozo:
+            reason = getattr(parsed, "bozo_exception", "") or "not well-formed"
+            raise SourceError(f"malformed feed ({reason})")
+        raise SourceError("feed has no entries")
+    outlet = clean(parsed.feed.get("title", "") or "")
+    if len(entries) > MAX_FEED_ENTRIES:
+        log.warning("%s: %d entries, only the first %d are read", fetched.url, len(entries),
+                    MAX_FEED_ENTRIES)
+    for entry in entries[:MAX_FEED_ENTRIES]:
+        link = (entry.get("link") or "").strip()
+        if not link:
+            result.errors.append((fetched.url, f"entry '{entry.get('title', '?')}' has no link"))
+            continue
+        link = urljoin(fetched.url, link)
+        hint = {"title": entry.get("title", ""), "published": _entry_date(entry),
+                "outlet": outlet}
+        try:
+            _ingest_url(link, corpus, result, allow_private=allow_private, timeout=timeout,
+                        max_bytes=max_bytes, in_feed=True, hint=hint)
+        except (FetchError, SourceError, OSError) as exc:
+            result.errors.append((link, str(exc)))
+
+
+def ingest(sources: list[str], corpus_dir: Path, *, allow_private: bool = False,
+           timeout: float = 15.0, max_bytes: int = 5_000_000) -> IngestResult:
+    """Add each source (file path, web page URL or RSS/Atom feed URL) to the corpus folder.
+
+    Never raises for a bad source: its (source, message) goes to ``errors`` and
+    the others go on. Articles already in the corpus (same URL or same text) are
+    reported in ``saved`` under their existing id and not written again.
+    """
+    corpus_dir = Path(corpus_dir)
+    result = IngestResult()
+    corpus = _Corpus(corpus_dir)
+    for source in sources:
+        s = (source or "").strip() if isinstance(source, str) else ""
+        if not s:
+            result.errors.append((str(source), "empty source"))
+            continue
+        try:
+            if _URL_RE.match(s):
+                _ingest_url(s, corpus, result, allow_private=allow_private, timeout=timeout,
+                            max_bytes=max_bytes)
+            else:
+                _ingest_file(s, corpus, result)
+        except (FetchError, SourceError, OSError) as exc:
+            result.errors.append((s, str(exc)))
+        except Exception as exc:  # a parser's unexpected failure must not stop the others
+            log.exception("ingesting %s failed", s)
+            result.errors.append((s, f"failed ({exc.__class__.__name__}: {exc})"))
+    for source, message in result.errors:
+        log.warning("%s: %s", source, message)
+    return result
+
+
+def save_text(title: str, text: str, corpus_dir: Path, *, url: str = "", published: str = "",
+              language: str = "") -> str:
+    """Save pasted text as an article; return its id (an existing one if already stored).
+
+    Raises SourceError when the text is empty or too large.
+    """
+    body = "\n".join(clean(line) for line in (text or "").splitlines()).strip()
+    if not body:
+        raise SourceError("no text to save")
+    if len(body.encode("utf-8")) > MAX_FILE_BYTES:
+        raise SourceError(f"text over the {MAX_FILE_BYTES} byte limit")
+    title = clean(title or "") or clean(body.splitlines()[0])[:80]
+    article = Article(
+        id=slugify(title), title=title, text=body,
+        language=language or detect_language(body[:2000]),
+        published=published, url=url.strip(),
+    )
+    aid, _new = _Corpus(Path(corpus_dir)).store(article)
+    return aid
