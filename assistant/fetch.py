@@ -57,7 +57,7 @@ def address_refusal(ip: IPAddress) -> str | None:
     """Why ``ip`` is not a public address (e.g. "a link-local address"), or None if it is."""
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
-    if ip.is_loopback or ip.is_private:
+    if ip.is_loopback:
         return "a private/loopback address"
     if ip.is_link_local:
         return "a link-local address"
@@ -67,6 +67,8 @@ def address_refusal(ip: IPAddress) -> str | None:
         return "an unspecified address"
     if ip.is_reserved:
         return "a reserved address"
+    if ip.is_private:
+        return "a private/loopback address"
     if not ip.is_global:  # shared (CGNAT) space, 6to4/Teredo relays of private ones…
         return "a non-public address"
     return None

@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 
 #: At most this many entries of one feed are fetched.
 MAX_FEED_ENTRIES = 50
+#: A web page whose extracted text is shorter than this is not an article: trafilatura
+#: falls back to whatever text a page has (a menu, a consent banner, a login wall).
+MIN_PAGE_WORDS = 20
 _FEED_TYPES = ("rss", "atom", "xml")
 _URL_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 _BOILERPLATE = re.compile(
@@ -284,7 +287,7 @@ def _page_article(fetched: Fetched, hint: dict[str, str]) -> Article:
         raise SourceError(f"unsupported content type '{ctype}'")
     title = clean(title or "")
     body = _strip_boilerplate(body, title)
-    if not body:
+    if len(words(body)) < MIN_PAGE_WORDS:
         raise SourceError("no article text found in the page")
     if not title:
         tail = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
