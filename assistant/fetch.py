@@ -10,10 +10,12 @@ check and the connection cannot send the request to an internal address.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
 import re
 import socket
+import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
@@ -32,6 +34,10 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 class FetchError(ValueError):
     """A URL that cannot or may not be fetched; the message is one clear line."""
+
+
+class FetchTimeout(FetchError):
+    """The time limit ran out (resolving the host, connecting or reading)."""
 
 
 @dataclass
@@ -74,14 +80,28 @@ def address_refusal(ip: IPAddress) -> str | None:
     return None
 
 
-def resolve_host(host: str, port: int) -> list[IPAddress]:
+def resolve_host(host: str, port: int, timeout: float = 15.0) -> list[IPAddress]:
     """Every address ``host`` resolves to (an IP literal resolves to itself)."""
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise FetchError(f"cannot resolve host '{host}'") from exc
+    # getaddrinfo has no timeout of its own: a stuck resolver must not hang the caller,
+    # so it runs in a daemon thread that is abandoned past the time limit.
+    box: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            box["infos"] = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError) as exc:
+            box["error"] = exc
+
+    worker = threading.Thread(target=run, name=f"resolve {host}", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise FetchTimeout(f"timed out after {timeout:g} s (resolving '{host}')")
+    if "error" in box:
+        raise FetchError(f"cannot resolve host '{host}'") from box["error"]  # type: ignore[misc]
+    infos = box["infos"]
     out: list[IPAddress] = []
-    for info in infos:
+    for info in infos:  # type: ignore[attr-defined]
         ip = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
         if ip not in out:
             out.append(ip)
@@ -90,7 +110,7 @@ def resolve_host(host: str, port: int) -> list[IPAddress]:
     return out
 
 
-def check_url(url: str, allow_private: bool) -> list[IPAddress]:
+def check_url(url: str, allow_private: bool, *, timeout: float = 15.0) -> list[IPAddress]:
     """Check one hop; return the host's addresses, or raise FetchError saying why not.
 
     Only http and https; the host must resolve, and unless ``allow_private``
@@ -108,7 +128,7 @@ def check_url(url: str, allow_private: bool) -> list[IPAddress]:
     host = parts.hostname
     if not host:
         raise FetchError(f"no host in URL {url!r}")
-    addresses = resolve_host(host, port or (443 if scheme == "https" else 80))
+    addresses = resolve_host(host, port or (443 if scheme == "https" else 80), timeout)
     if not allow_private:
         for ip in addresses:
             why = address_refusal(ip)
@@ -121,6 +141,8 @@ def _pinned(url: str, ip: IPAddress) -> tuple[str, dict[str, str], dict]:
     """The URL rewritten to connect to ``ip``, with the Host header and SNI of the original."""
     parts = urlsplit(url)
     host = parts.hostname or ""
+    with contextlib.suppress(UnicodeError):  # Host header and SNI are ASCII: IDNA form
+        host = host.encode("idna").decode("ascii")
     netloc = f"[{ip}]" if ip.version == 6 else str(ip)
     if parts.port:
         netloc += f":{parts.port}"
@@ -147,12 +169,19 @@ def fetch(url: str, *, allow_private: bool, timeout: float = 15.0,
     redirects, a body over ``max_bytes``, or more than ``timeout`` seconds in all.
     """
     deadline = time.monotonic() + timeout
-    timed_out = FetchError(f"timed out after {timeout:g} s")
+    timed_out = FetchTimeout(f"timed out after {timeout:g} s")
     current = url.strip()
     with httpx.Client(follow_redirects=False, trust_env=False, timeout=timeout,
                       headers={"User-Agent": USER_AGENT}) as client:
         for _hop in range(MAX_REDIRECTS + 1):
-            addresses = check_url(current, allow_private)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise timed_out
+            try:
+                addresses = check_url(current, allow_private, timeout=left)
+            except FetchTimeout as exc:  # say the caller's limit, not what was left of it
+                host = urlsplit(current).hostname
+                raise FetchTimeout(f"timed out after {timeout:g} s (resolving '{host}')") from exc
             target, headers, extensions = _pinned(current, addresses[0])
             left = deadline - time.monotonic()
             if left <= 0:

@@ -239,10 +239,10 @@ def _record(stored: tuple[str, bool], result: IngestResult) -> None:
 
 
 def _looks_like_feed(fetched: Fetched) -> bool:
+    if "html" in fetched.content_type:  # before "xml": application/xhtml+xml is a page
+        return False
     if any(t in fetched.content_type for t in _FEED_TYPES):
         return True
-    if "html" in fetched.content_type:
-        return False
     head = fetched.content[:2048].lstrip().lower()
     return head.startswith(b"<?xml") or b"<rss" in head or b"<feed" in head or b"<rdf:rdf" in head
 

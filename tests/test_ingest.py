@@ -116,6 +116,11 @@ class Handler(BaseHTTPRequestHandler):
             self.send(200, page(title, paras, lang="en"))
         elif p == "/feed.xml":
             self.send(200, rss(base), "application/rss+xml; charset=utf-8")
+        elif p == "/feed-untyped":  # a feed served with a generic type: sniffed
+            self.send(200, rss(base), "application/octet-stream")
+        elif p == "/xhtml":
+            self.send(200, page("Le vélo gagne du terrain à Lyon", ARTICLE_BODY_FR),
+                      "application/xhtml+xml; charset=utf-8")
         elif p == "/bad-feed.xml":
             self.send(200, "<rss><channel><title>Broken</tit<item <<", "application/rss+xml")
         elif p == "/old-article":
@@ -294,7 +299,8 @@ def test_redirect_from_public_host_to_internal_address_is_refused(
     port = site.server_address[1]
     fake_ip = real_resolve("127.0.0.1", port)[0]
     monkeypatch.setattr(fetch_mod, "resolve_host",
-                        lambda host, p: [fake_ip] if host == "news.test" else real_resolve(host, p))
+                        lambda host, p, t=15.0: [fake_ip] if host == "news.test"
+                        else real_resolve(host, p, t))
     monkeypatch.setattr(fetch_mod, "address_refusal",
                         lambda ip: None if ip == fake_ip else real_refusal(ip))
     # The allowed host works (and the connection goes to the checked address, with the
@@ -381,6 +387,27 @@ def test_ingest_feed_twice_skips_known_entries(base: str, corpus: Path,
     assert second.saved == first.saved
     assert {p.name: p.read_bytes() for p in md_files(corpus)} == contents
     assert site.hits["/news/wind-farm"] == hits  # type: ignore[attr-defined]  # not refetched
+
+
+def test_feed_and_page_told_apart_by_content_not_only_type(base: str, corpus: Path) -> None:
+    feed = ingest([f"{base}/feed-untyped"], corpus, allow_private=True)
+    assert feed.errors == []
+    assert len(feed.added) == 2
+    page_result = ingest([f"{base}/xhtml"], corpus, allow_private=True)
+    assert page_result.errors == []
+    assert page_result.added == ["le-velo-gagne-du-terrain-a-lyon"]
+
+
+def test_stuck_dns_resolution_is_timed_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    def stuck(*args: object, **kwargs: object) -> list:
+        time.sleep(3)
+        return []
+
+    monkeypatch.setattr(fetch_mod.socket, "getaddrinfo", stuck)
+    start = time.monotonic()
+    with pytest.raises(FetchError, match=r"^timed out after 1 s \(resolving 'slow-dns\.test'\)$"):
+        fetch("http://slow-dns.test/", allow_private=False, timeout=1)
+    assert time.monotonic() - start < 2
 
 
 def test_malformed_feed_is_an_error(base: str, corpus: Path) -> None:
