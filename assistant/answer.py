@@ -18,9 +18,10 @@ from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
 from .glossary import translations
-from .lexical import STOP, Analyzer
+from .lexical import STOP
 from .retrieval import contextual_query, is_follow_up, user_turns
-from .text import detect_language, fold, split_sentences, words
+from .scoring import _NAME, Sentence, SentenceScorer, passage_sentences, question_needs
+from .text import detect_language, fold, words
 
 MAX_ANSWER_CHARS = 600
 MAX_SENTENCES = 3
@@ -39,40 +40,6 @@ MESSAGES = {
         "many": "According to the articles:",
     },
 }
-
-_AMOUNT = re.compile(
-    r"\d[\d\s.,]*\s*(milliards?|millions?|billions?|md|mds|k|%|€|\$|dollars|euros)|"
-    r"\b(un|une|deux|trois|quatre|cinq|dix)\s+(milliards?|millions?)\b",
-    re.IGNORECASE,
-)
-_NUMBER = re.compile(
-    r"\b\d+([.,]\d+)?\b|\b(un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|"
-    r"one|two|three|four|five|six|seven|eight|nine|ten|dozen)\b",
-    re.IGNORECASE,
-)
-_DATE = re.compile(
-    r"\b(19|20)\d{2}\b|\b(janvier|février|mars|avril|mai|juin|juillet|août|septembre|"
-    r"octobre|novembre|décembre|january|february|march|april|may|june|july|august|"
-    r"september|october|november|december|semaine|week)\b",
-    re.IGNORECASE,
-)
-_NAME = re.compile(r"(?<!^)\b[A-Z][\w’'-]+|\b\w*[a-z][A-Z]\w*|\b[A-Z]{2,}\w*")
-
-# Question type → what the answering sentence must look like.
-_TYPES = [
-    ("amount", re.compile(
-        r"\b(combien d[’']argent|how much|quel montant|what amount|how big|"
-        r"combien .*(lev|invest|inject|financ|pes|vaut|valoris|co[uû]t)|"
-        r"raised|invested|valuation)", re.IGNORECASE), _AMOUNT),
-    ("count", re.compile(r"\b(combien de|combien d[’']|how many)\b", re.IGNORECASE), _NUMBER),
-    ("date", re.compile(
-        r"\b(quand|en quelle année|quelle année|depuis quand|when|what year|which year|"
-        r"in what year)\b", re.IGNORECASE), _DATE),
-    ("name", re.compile(
-        r"\b(qui|quel(le)?s?|lequel|laquelle|who|which|what is the name|what are|"
-        r"called|named)\b", re.IGNORECASE), _NAME),
-    ("reason", re.compile(r"\b(pourquoi|why|for what reason)\b", re.IGNORECASE), None),
-]
 
 # Nouns that only say "a thing" and tell nothing about what is asked.
 _GENERIC = {fold(w) for w in (
@@ -110,28 +77,16 @@ class Answer:
         return not self.sources
 
 
-@dataclass
-class _Sentence:
-    text: str
-    passage: int
-    context: str  # the sentence with the one before it and its section title
-    score: float = 0.0
-
-
-def question_type(question: str) -> tuple[str, re.Pattern | None]:
-    """('amount' | 'count' | 'date' | 'name' | 'reason' | 'other', pattern it needs)."""
-    for name, asks, needs in _TYPES:
-        if asks.search(question):
-            return name, needs
-    return "other", None
-
-
 class ExtractiveAnswerer:
-    """Builds a short, cited, verbatim answer from retrieved passages (no LLM)."""
+    """Builds a short, cited, verbatim answer from retrieved passages (no LLM).
 
-    def __init__(self, analyzer: Analyzer, embedder: Embeddings | None = None,
+    ``scorer`` scores sentences lexically and by answer type; ``embedder`` (a
+    multilingual one, ideally) adds how close each sentence's meaning is.
+    """
+
+    def __init__(self, scorer: SentenceScorer, embedder: Embeddings | None = None,
                  min_score: float = 0.35):
-        self.analyzer = analyzer
+        self.scorer = scorer
         self.embedder = embedder
         self.min_score = min_score
 
@@ -150,46 +105,19 @@ class ExtractiveAnswerer:
                history: list[dict] | None = None) -> Answer:
         """Answer ``question`` from ``passages`` (best first), or refuse."""
         lang = detect_language(question)
-        if not passages:
-            return self.refusal(lang)
-        query = contextual_query(question, history)
-        kind, needs = question_type(question)
-        if kind == "other" and is_follow_up(question) and user_turns(history):
-            kind, needs = question_type(user_turns(history)[-1])
-        sentences = self._sentences(passages)
+        sentences = passage_sentences(passages)
         if not sentences:
             return self.refusal(lang)
-        self._score(query, sentences, needs, len(passages))
-        chosen = self._choose(query, sentences)
-        if not chosen or not self._covers(question, query, [s.context for s in chosen]):
-            return self.refusal(lang)
-        return self._compose(lang, chosen, passages)
-
-    def _sentences(self, passages: list[Document]) -> list[_Sentence]:
-        out: list[_Sentence] = []
-        for n, doc in enumerate(passages):
-            section = str(doc.metadata.get("section") or "")
-            previous = ""
-            for sent in split_sentences(doc.page_content):
-                if len(words(sent)) >= 3:
-                    out.append(_Sentence(sent, n, f"{section}\n{previous}\n{sent}"))
-                previous = sent
-        return out
-
-    def _terms(self, text: str) -> set[str]:
-        return set(self.analyzer.query_terms(_with_translations(text)))
-
-    def _score(self, query: str, sentences: list[_Sentence], needs: re.Pattern | None,
-               n_passages: int) -> None:
-        q_terms = self._terms(query)
+        query = contextual_query(question, history)
+        previous = user_turns(history)[-1] if user_turns(history) and is_follow_up(question) else None
+        self.scorer.score(query, question_needs(question, previous), sentences)
         sims = self._similarities(query, [s.text for s in sentences])
         for s, sim in zip(sentences, sims, strict=True):
-            own = set(self.analyzer.query_terms(s.text))
-            ctx = set(self.analyzer.query_terms(s.context))
-            lex = (len(q_terms & own) + 0.5 * len(q_terms & (ctx - own))) / max(1, len(q_terms))
-            kind = 0.25 if needs is not None and needs.search(s.text) else 0.0
-            rank = 0.1 * (1 - s.passage / max(1, n_passages))
-            s.score = 0.45 * sim + 0.6 * min(lex, 1.0) + kind + rank
+            s.score = 0.6 * s.score + 0.45 * sim + 0.1 * (1 - s.passage / len(passages))
+        chosen = self._choose(question, query, sentences)
+        if not chosen or not self._covers(question, [s.context for s in chosen]):
+            return self.refusal(lang)
+        return self._compose(lang, chosen, passages)
 
     def _similarities(self, query: str, texts: list[str]) -> list[float]:
         if self.embedder is None:
@@ -197,60 +125,67 @@ class ExtractiveAnswerer:
         vecs = np.array(self.embedder.embed_documents([query, *texts]))
         return [float(v) for v in vecs[1:] @ vecs[0]]
 
-    def _choose(self, query: str, sentences: list[_Sentence]) -> list[_Sentence]:
+    def _choose(self, question: str, query: str, sentences: list[Sentence]) -> list[Sentence]:
+        """The best sentence; then sentences that bring a name or number the question
+        asks about and the best ones miss, or that score nearly as well and add terms."""
         ranked = sorted(sentences, key=lambda s: -s.score)
         best = ranked[0]
         if best.score < self.min_score:
             return []
         chosen = [best]
-        q_terms = self._terms(query)
-        covered = q_terms & set(self.analyzer.query_terms(best.context))
-        length = len(best.text)
+        analyzer = self.scorer.analyzer
+        q_terms = self.scorer.terms(query)
+        musts = [m for m, strict in _musts(question) if strict]
+
+        def holds(s: Sentence) -> set[str]:
+            return {fold(w) for w in words(s.context)} | set(analyzer.query_terms(s.context))
+
+        have = holds(best)
         for s in ranked[1:]:
-            if len(chosen) == MAX_SENTENCES or s.score < 0.75 * best.score:
+            if len(chosen) == MAX_SENTENCES or s.score < 0.4 * best.score:
                 break
-            gain = (q_terms & set(self.analyzer.query_terms(s.context))) - covered
-            if gain and length + len(s.text) + 8 <= MAX_ANSWER_CHARS - 40:
+            if sum(len(c.text) + 5 for c in chosen) + len(s.text) > MAX_ANSWER_CHARS - 40:
+                continue
+            new = holds(s) - have
+            brings = [m for m in musts if m not in have and m in new]
+            adds = q_terms & new
+            if brings or (adds and s.score >= 0.8 * best.score):
                 chosen.append(s)
-                covered |= gain
-                length += len(s.text) + 5
+                have |= new
         order = {id(s): n for n, s in enumerate(sentences)}
         return sorted(chosen, key=lambda s: order[id(s)])
 
-    def _covers(self, question: str, query: str, contexts: list[str]) -> bool:
+    def _covers(self, question: str, contexts: list[str]) -> bool:
         """Do the chosen sentences hold every name, number and the thing asked for?"""
-        have = set()
+        analyzer = self.scorer.analyzer
+        have: set[str] = set()
         for c in contexts:
             have |= {fold(w) for w in words(c)}
-            have |= set(self.analyzer.query_terms(c))
+            have |= set(analyzer.query_terms(c))
         english = detect_language(question) == "en"
         for must, strict in _musts(question):
             if english and not strict and not translations(must):
                 continue  # an English word we cannot translate: no evidence either way
             options = {must, *translations(must)}
-            stems = set(self.analyzer.query_terms(" ".join(options)))
+            stems = set(analyzer.query_terms(" ".join(options)))
             if not (options & have or stems & have):
                 return False
         return True
 
-    def _compose(self, lang: str, chosen: list[_Sentence], passages: list[Document]) -> Answer:
+    def _compose(self, lang: str, chosen: list[Sentence], passages: list[Document]) -> Answer:
         markers: dict[int, int] = {}
-        parts = []
-        for s in chosen:
-            n = markers.setdefault(s.passage, len(markers) + 1)
-            parts.append(f"{s.text} [{n}]")
+        parts: list[str] = []
+        for n, s in enumerate(chosen):
+            marker = markers.setdefault(s.passage, len(markers) + 1)
+            follows = n + 1 < len(chosen) and chosen[n + 1].passage == s.passage
+            parts.append(s.text if follows else f"{s.text} [{marker}]")
         articles = {passages[p].metadata.get("article_id") for p in markers}
         lead = MESSAGES[lang]["one" if len(articles) == 1 else "many"]
         text = f"{lead} {' '.join(parts)}"
         if len(text) > MAX_ANSWER_CHARS:
-            text = text[: MAX_ANSWER_CHARS - 5].rsplit(" ", 1)[0] + f"… [{len(markers)}]"
-        sources = [passages[p] for p in sorted(markers, key=markers.get)]
+            text = text[: MAX_ANSWER_CHARS - 6].rsplit(" ", 1)[0] + f"… [{len(markers)}]"
+        sources = [passages[p] for p in sorted(markers, key=lambda p: markers[p])]
         return Answer(text, sources, language=lang, quotes=[s.text for s in chosen])
-
-
-def _with_translations(text: str) -> str:
-    extra = [t for w in words(text) for t in translations(w)]
-    return f"{text} {' '.join(extra)}"
 
 
 def _musts(question: str) -> list[tuple[str, bool]]:

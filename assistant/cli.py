@@ -73,18 +73,19 @@ def _settings(_: Assistant | None, __: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m assistant``."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     parser = argparse.ArgumentParser(prog="python -m assistant", description=__doc__)
-    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("refresh", help="sync the index with the corpus folder")
+    p = sub.add_parser("refresh", parents=[common], help="sync the index with the corpus folder")
     p.add_argument("sources", nargs="*", help="files, article URLs or feed URLs to add")
     p.add_argument("--rebuild", action="store_true", help="drop the index and embed everything")
-    p = sub.add_parser("ask", help="answer a question with cited passages")
+    p = sub.add_parser("ask", parents=[common], help="answer a question with cited passages")
     p.add_argument("question")
-    p = sub.add_parser("eval", help="measure quality on a question set")
+    p = sub.add_parser("eval", parents=[common], help="measure quality on a question set")
     p.add_argument("file", nargs="?", help="JSONL question set (default: eval/qa-public.jsonl)")
     p.add_argument("--k", type=int, default=3, help="passages counted for recall")
-    sub.add_parser("settings", help="list the settings and their values")
+    sub.add_parser("settings", parents=[common], help="list the settings and their values")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")

@@ -21,6 +21,7 @@ from .embeddings import MultilingualEmbeddings, SentenceTransformerEmbeddings
 from .indexing import Indexer, Progress, RefreshReport, load_corpus
 from .lexical import Analyzer
 from .retrieval import Leg, Retriever
+from .scoring import SentenceScorer
 from .settings import Settings
 from .store import Space, Store
 from .text import clean
@@ -64,10 +65,13 @@ class Assistant:
         self.analyzer = Analyzer()
         self._retriever: Retriever | None = None
         self.answerer = ExtractiveAnswerer(
-            self.analyzer, embedder=embedders.get("multi") or embedders.get("dense")
+            SentenceScorer(self.analyzer, self._idf), embedder=embedders.get("multi") or embedders.get("dense")
         )
 
     # -- building blocks ---------------------------------------------------
+    def _idf(self, term: str) -> float:
+        return self.retriever.lexical().idf(term)
+
     @property
     def store(self) -> Store:
         """The passage store (opened on first use)."""

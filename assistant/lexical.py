@@ -8,7 +8,9 @@ both ways, so it matches passages in either language.
 
 from __future__ import annotations
 
+import math
 import threading
+from collections import Counter
 from collections.abc import Iterable
 
 import bm25s
@@ -65,9 +67,19 @@ class LexicalIndex:
         self.ids = ids
         self._pos = {cid: n for n, cid in enumerate(ids)}
         self._bm25 = bm25s.BM25()
+        self._df: Counter[str] = Counter()
         if ids:
             tokens = [analyzer.terms(t, lang) or ["_"] for t, lang in zip(texts, langs, strict=True)]
+            for toks in tokens:
+                self._df.update(set(toks))
             self._bm25.index(tokens, show_progress=False)
+
+    def idf(self, term: str) -> float:
+        """How rare a term is among the passages (BM25 idf); 0 if no passage has it."""
+        df = self._df.get(term, 0)
+        if not df:
+            return 0.0
+        return math.log(1 + (len(self.ids) - df + 0.5) / (df + 0.5))
 
     def search(self, question: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
         """Best ``k`` (id, BM25 score) for a question; only ``allowed`` ids if given."""

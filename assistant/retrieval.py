@@ -19,6 +19,7 @@ from langchain_core.embeddings import Embeddings
 
 from .glossary import expand
 from .lexical import Analyzer, LexicalIndex
+from .scoring import SentenceScorer, passage_sentences, question_needs
 from .store import Hit, Store
 from .text import clean
 
@@ -71,12 +72,15 @@ class Retriever:
     """Hybrid retrieval over a :class:`Store` (lexical + dense legs, fused by rank)."""
 
     def __init__(self, store: Store, legs: list[Leg], analyzer: Analyzer, *,
-                 lexical_weight: float = 1.0, fetch_k: int = 20):
+                 lexical_weight: float = 1.0, fetch_k: int = 20, rerank_k: int = 12,
+                 rerank_weight: float = 1.0):
         self.store = store
         self.legs = legs
         self.analyzer = analyzer
         self.lexical_weight = lexical_weight
         self.fetch_k = fetch_k
+        self.rerank_k = rerank_k
+        self.rerank_weight = rerank_weight
         self._lexical: LexicalIndex | None = None
         self._lock = threading.Lock()
 
@@ -115,12 +119,30 @@ class Retriever:
         for weight, results in ranked:
             for rank, (cid, _) in enumerate(results):
                 fused[cid] = fused.get(cid, 0.0) + weight / (RRF_K + rank + 1)
-        best = sorted(fused, key=lambda c: -fused[c])[:k]
-        missing = [c for c in best if c not in found]
+        top = sum(w for w, _ in ranked) / (RRF_K + 1)
+        pool = sorted(fused, key=lambda c: -fused[c])[: max(k, self.rerank_k)]
+        missing = [c for c in pool if c not in found]
         if missing:
             found.update((h.id, h) for h in self.store.passages({"chunk_id": {"$in": missing}}))
-        top = sum(w for w, _ in ranked) / (RRF_K + 1)
-        return [_document(found[c], fused[c] / top) for c in best if c in found]
+        docs = [_document(found[c], fused[c] / top) for c in pool if c in found]
+        if self.rerank_weight:
+            docs = self._rerank(question, query, history, docs)
+        return docs[:k]
+
+    def _rerank(self, question: str, query: str, history: list[dict] | None,
+                docs: list[Document]) -> list[Document]:
+        """Reorder by fused score plus the best sentence's lexical and answer-type score."""
+        previous = user_turns(history)[-1] if user_turns(history) and query != question else None
+        sentences = passage_sentences(docs)
+        scorer = SentenceScorer(self.analyzer, self.lexical().idf)
+        scorer.score(query, question_needs(question, previous), sentences)
+        best = [0.0] * len(docs)
+        for sent in sentences:
+            best[sent.passage] = max(best[sent.passage], sent.score)
+        for doc, b in zip(docs, best, strict=True):
+            doc.metadata["score"] = round((doc.metadata["score"] + self.rerank_weight * b)
+                                          / (1 + 1.25 * self.rerank_weight), 4)
+        return sorted(docs, key=lambda d: -d.metadata["score"])
 
 
 def _indexed(hit: Hit) -> str:

@@ -1,0 +1,145 @@
+"""Scoring sentences against a question, shared by reranking and answering.
+
+A sentence scores by the question's terms it holds (weighted by rarity; terms
+found only in its context — the sentence before it and its section title —
+count half), and by whether it holds the kind of thing asked for: an amount
+for "how much", a number for "how many", a date for "when", a name for "who".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from langchain_core.documents import Document
+
+from .glossary import translations
+from .lexical import Analyzer
+from .text import split_sentences, words
+
+_AMOUNT = re.compile(
+    r"\d[\d\s.,]*\s*(milliards?|millions?|billions?|md|mds|k|%|€|\$|dollars|euros)|"
+    r"\b(un|une|deux|trois|quatre|cinq|dix)\s+(milliards?|millions?)\b",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(
+    r"\b\d+([.,]\d+)?\b|\b(un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|"
+    r"one|two|three|four|five|six|seven|eight|nine|ten|dozen)\b",
+    re.IGNORECASE,
+)
+_DATE = re.compile(
+    r"\b(19|20)\d{2}\b|\b(janvier|février|mars|avril|mai|juin|juillet|août|septembre|"
+    r"octobre|novembre|décembre|january|february|march|april|may|june|july|august|"
+    r"september|october|november|december|semaine|week)\b",
+    re.IGNORECASE,
+)
+_NAME = re.compile(r"(?<!^)\b[A-Z][\w’'-]+|\b\w*[a-z][A-Z]\w*|\b[A-Z]{2,}\w*")
+
+# Question type → what the answering sentence must look like.
+_TYPES = [
+    ("amount", re.compile(
+        r"\b(combien d[’']argent|how much|quel montant|what amount|how big|"
+        r"combien .*(lev|invest|inject|financ|pes|vaut|valoris|co[uû]t)|"
+        r"raised|invested|valuation)", re.IGNORECASE), _AMOUNT),
+    ("count", re.compile(r"\b(combien de|combien d[’']|how many)\b", re.IGNORECASE), _NUMBER),
+    ("date", re.compile(
+        r"\b(quand|en quelle année|quelle année|depuis quand|when|what year|which year|"
+        r"in what year)\b", re.IGNORECASE), _DATE),
+    ("name", re.compile(
+        r"\b(qui|quel(le)?s?|lequel|laquelle|who|which|what is the name|what are|"
+        r"called|named)\b", re.IGNORECASE), _NAME),
+    ("reason", re.compile(r"\b(pourquoi|why|for what reason)\b", re.IGNORECASE), None),
+]
+
+
+
+@dataclass
+class Sentence:
+    """A sentence of a retrieved passage; ``context`` adds its section and predecessor."""
+
+    text: str
+    passage: int
+    context: str
+    score: float = 0.0
+
+
+def question_type(question: str) -> tuple[str, re.Pattern | None]:
+    """('amount' | 'count' | 'date' | 'name' | 'reason' | 'other', pattern it needs)."""
+    for name, asks, needs in _TYPES:
+        if asks.search(question):
+            return name, needs
+    return "other", None
+
+
+def question_needs(question: str, previous: str | None = None) -> re.Pattern | None:
+    """What the answering sentence must hold; a follow-up inherits its previous question's."""
+    kind, needs = question_type(question)
+    if kind == "other" and previous:
+        kind, needs = question_type(previous)
+    return needs
+
+
+def passage_sentences(passages: list[Document]) -> list[Sentence]:
+    """The sentences of each passage (of three words or more), in order."""
+    out: list[Sentence] = []
+    for n, doc in enumerate(passages):
+        section = str(doc.metadata.get("section") or "")
+        previous = ""
+        for sent in split_sentences(doc.page_content):
+            if len(words(sent)) >= 3:
+                out.append(Sentence(sent, n, f"{section}\n{previous}\n{sent}"))
+            previous = sent
+    return out
+
+
+def with_translations(text: str) -> str:
+    """``text`` followed by French translations of its English words."""
+    extra = [t for w in words(text) for t in translations(w)]
+    return f"{text} {' '.join(extra)}"
+
+
+class SentenceScorer:
+    """Lexical and answer-type score of sentences for a question.
+
+    Each content word of the question is one *concept*, matched by its stems
+    (French or English) or by those of its French translations. ``idf`` gives a
+    term's rarity among the passages, 0 for a term no passage has (default:
+    every term 1); a concept weighs as its rarest known alternative.
+    """
+
+    def __init__(self, analyzer: Analyzer, idf: Callable[[str], float] | None = None):
+        self.analyzer = analyzer
+        self.idf = idf or (lambda _: 1.0)
+
+    def terms(self, text: str) -> set[str]:
+        """Query terms of a text, English words also translated to French."""
+        return set(self.analyzer.query_terms(with_translations(text)))
+
+    def concepts(self, query: str) -> list[tuple[frozenset[str], float]]:
+        """(alternative stems, weight) for each content word of the question."""
+        out: dict[frozenset[str], float] = {}
+        for word in self.analyzer.content_words(query):
+            alts = frozenset(self.analyzer.query_terms(" ".join((word, *translations(word)))))
+            weight = max((self.idf(t) for t in alts), default=0.0)
+            if alts and weight > 0:
+                out[alts] = weight
+        return list(out.items())
+
+    def lexical(self, concepts: list[tuple[frozenset[str], float]], sentence: Sentence) -> float:
+        """Share (rarity-weighted) of the question's concepts in the sentence, 0..1;
+        a concept found only in the sentence's context counts half."""
+        total = sum(w for _, w in concepts)
+        if not total:
+            return 0.0
+        own = set(self.analyzer.query_terms(sentence.text))
+        ctx = set(self.analyzer.query_terms(sentence.context))
+        got = sum(w if alts & own else 0.5 * w if alts & ctx else 0.0 for alts, w in concepts)
+        return got / total
+
+    def score(self, query: str, needs: re.Pattern | None, sentences: list[Sentence]) -> None:
+        """Set each sentence's ``score``: lexical share + answer-type bonus."""
+        concepts = self.concepts(query)
+        for s in sentences:
+            kind = 0.25 if needs is not None and needs.search(s.text) else 0.0
+            s.score = self.lexical(concepts, s) + kind

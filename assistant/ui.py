@@ -1,0 +1,503 @@
+"""The web chat (Gradio 6): streamed answers with their numbered, quoted sources.
+
+:func:`build_app` returns the :class:`gradio.Blocks` page; ``app.py`` launches it.
+Besides the page, two API endpoints are exposed to ``gradio_client``:
+
+* ``/chat`` — (message, history) → the answer's markdown, sources block included;
+* ``/retrieve`` — (question, k) → the k best passages as a list of dicts.
+
+Every piece of article text is HTML-escaped before it is put into the page, and
+every handler catches its errors: the user sees one kind line, the log gets the
+stack trace.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import gradio as gr
+
+from .answer import Answer
+from .core import Assistant
+
+log = logging.getLogger(__name__)
+
+#: The sources block starts with this; it is cut off before history goes back to ask().
+SOURCES_MARK = '<div class="sources">'
+
+EXAMPLES = [
+    "Combien OpenAI a-t-il levé en octobre ?",
+    "How much money has OpenAI raised in total?",
+    "Qui a investi dans Anthropic ?",
+    "What are Meta's AI models called?",
+]
+
+MAX_K_UI = 10
+
+LABELS: dict[str, dict[str, str]] = {
+    "fr": {
+        "title": "📰 Assistant actualités",
+        "intro": "Posez une question sur les articles indexés : chaque réponse cite "
+                 "ses sources, avec le passage exact.",
+        "chat": "Conversation",
+        "input": "Votre question",
+        "placeholder": "Ex. : Combien OpenAI a-t-il levé en octobre ?",
+        "send": "Envoyer",
+        "clear": "🗑 Effacer la conversation",
+        "examples": "**Exemples** (cliquez pour demander)",
+        "settings": "Réglages",
+        "k": "Passages à afficher (k)",
+        "lang": "Langue de l’interface",
+        "articles": "Articles indexés",
+        "refresh": "↻ Actualiser la liste",
+        "mode": "Mode de réponse",
+        "modes": "extractif (phrases citées telles quelles, sans LLM)",
+        "passages": "Passages trouvés pour la dernière question",
+        "passages_none": "Posez une question pour voir les passages trouvés.",
+        "sources": "Sources",
+        "open": "lien",
+        "n_passages": "passages",
+        "no_articles": "Aucun article indexé.",
+        "loading": "Chargement de l’index…",
+        "error": "Désolé, une erreur est survenue. Réessayez dans un instant.",
+        "bad_input": "Cette question ne peut pas être traitée : reformulez-la, s’il vous plaît.",
+        "thinking": "…",
+        "score": "score",
+        "date": "date",
+        "language": "langue",
+    },
+    "en": {
+        "title": "📰 News assistant",
+        "intro": "Ask a question about the indexed articles: every answer cites its "
+                 "sources, with the exact passage.",
+        "chat": "Conversation",
+        "input": "Your question",
+        "placeholder": "E.g. How much money has OpenAI raised in total?",
+        "send": "Send",
+        "clear": "🗑 Clear chat",
+        "examples": "**Examples** (click to ask)",
+        "settings": "Settings",
+        "k": "Passages to show (k)",
+        "lang": "Interface language",
+        "articles": "Indexed articles",
+        "refresh": "↻ Refresh list",
+        "mode": "Answer mode",
+        "modes": "extractive (sentences quoted verbatim, no LLM)",
+        "passages": "Passages found for the last question",
+        "passages_none": "Ask a question to see the passages found.",
+        "sources": "Sources",
+        "open": "link",
+        "n_passages": "passages",
+        "no_articles": "No article indexed.",
+        "loading": "Loading the index…",
+        "error": "Sorry, something went wrong. Please try again in a moment.",
+        "bad_input": "This question cannot be handled: please rephrase it.",
+        "thinking": "…",
+        "score": "score",
+        "date": "date",
+        "language": "language",
+    },
+}
+
+CSS = """
+#header h1 { margin-bottom: 0.2em; }
+#chat { min-height: 420px; }
+.sources { margin-top: 0.6em; border-top: 1px solid var(--border-color-primary);
+           padding-top: 0.4em; font-size: 0.92em; }
+.sources-head { font-weight: 600; margin-bottom: 0.3em; }
+.sources details { border: 1px solid var(--border-color-primary); border-radius: 8px;
+                   padding: 0.35em 0.6em; margin: 0.35em 0;
+                   background: var(--background-fill-secondary); }
+.sources summary { cursor: pointer; list-style-position: outside; margin-left: 1em; }
+.src-num { font-weight: 700; }
+.src-title { font-weight: 600; }
+.src-meta { color: var(--body-text-color-subdued); font-size: 0.9em; }
+.src-quote { display: block; margin-top: 0.25em; font-style: italic; }
+.src-passage { margin-top: 0.5em; white-space: normal; line-height: 1.5; }
+.src-section { color: var(--body-text-color-subdued); font-size: 0.88em; }
+.sources mark, .passages mark { background: #fde68a; color: #1f2937; padding: 0 2px;
+                                border-radius: 3px; }
+.articles ul, .passages ol { padding-left: 1.1em; margin: 0; }
+.articles li, .passages li { margin-bottom: 0.5em; }
+.art-meta, .pass-meta { color: var(--body-text-color-subdued); font-size: 0.88em; }
+.notice { color: var(--body-text-color-subdued); font-style: italic; }
+#examples-row button { white-space: normal; text-align: left; }
+@media (max-width: 700px) {
+  #main-row { flex-direction: column; }
+  #main-row > div { width: 100% !important; min-width: 0 !important; }
+  #chat { min-height: 340px; }
+}
+"""
+
+
+def esc(value: Any) -> str:
+    """HTML-escaped text (quotes too): safe inside elements and attributes."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _safe_url(url: Any) -> str:
+    url = str(url or "").strip()
+    return url if url.lower().startswith(("http://", "https://")) else ""
+
+
+def highlight(text: str, quotes: list[str]) -> str:
+    """``text`` escaped, the quoted sentences wrapped in <mark>, line breaks kept."""
+    out = esc(text)
+    for q in sorted({q for q in quotes if q}, key=len, reverse=True):
+        eq = esc(q)
+        if eq in out:
+            out = out.replace(eq, f"<mark>{eq}</mark>")
+    return out.replace("\n", "<br>")
+
+
+def render_sources(answer: Answer, lang: str = "fr") -> str:
+    """The numbered sources of an answer, as one line of HTML (<details> per source)."""
+    if not answer.sources:
+        return ""
+    t = LABELS.get(lang, LABELS["fr"])
+    items = []
+    for n, doc in enumerate(answer.sources, 1):
+        md = doc.metadata or {}
+        text = doc.page_content or ""
+        title = esc(md.get("title") or md.get("article_id") or md.get("source") or "?")
+        meta = []
+        if md.get("published"):
+            meta.append(esc(md["published"]))
+        url = _safe_url(md.get("url"))
+        if url:
+            meta.append(f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer">'
+                        f'{t["open"]} ↗</a>')
+        meta_html = f' <span class="src-meta">· {" · ".join(meta)}</span>' if meta else ""
+        quotes = [q for q in answer.quotes if q and q in text]
+        if quotes:
+            quote_html = " … ".join(f"<mark>{esc(q)}</mark>" for q in quotes)
+        else:
+            short = text if len(text) <= 220 else text[:220].rsplit(" ", 1)[0] + "…"
+            quote_html = esc(short)
+        section = md.get("section")
+        section_html = f'<div class="src-section">§ {esc(section)}</div>' if section else ""
+        items.append(
+            f'<details class="source" data-n="{n}"><summary>'
+            f'<span class="src-num">[{n}]</span> <span class="src-title">{title}</span>'
+            f'{meta_html}<span class="src-quote">« {quote_html} »</span></summary>'
+            f'<div class="src-passage">{section_html}{highlight(text, quotes)}</div></details>'
+        )
+    return f'{SOURCES_MARK}<div class="sources-head">{t["sources"]}</div>{"".join(items)}</div>'
+
+
+def answer_markdown(answer: Answer, lang: str = "fr", text: str | None = None) -> str:
+    """The chat message for an answer: its text (escaped), a notice, its sources."""
+    body = esc(answer.text if text is None else text)
+    if answer.notice:
+        body = f'<span class="notice">{esc(answer.notice)}</span>\n\n{body}'
+    sources = render_sources(answer, lang)
+    return f"{body}\n\n{sources}" if sources else body
+
+
+def _content_text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        return str(content.get("text") or content.get("content") or "")
+    if isinstance(content, list | tuple):
+        return " ".join(_content_text(c) for c in content)
+    return ""
+
+
+def plain_history(history: Any) -> list[dict]:
+    """Chat history as [{"role", "content"}] with plain answer text (sources cut off)."""
+    out: list[dict] = []
+    if not isinstance(history, list | tuple):
+        return out
+    for msg in history:
+        if isinstance(msg, dict):
+            role, content = msg.get("role"), msg.get("content")
+        elif isinstance(msg, list | tuple) and len(msg) == 2:  # old [user, bot] pairs
+            for role, content in zip(("user", "assistant"), msg, strict=True):
+                if content:
+                    out.append({"role": role, "content": _content_text(content)})
+            continue
+        else:
+            continue
+        if role not in ("user", "assistant"):
+            continue
+        text = _content_text(content).split(SOURCES_MARK, 1)[0]
+        text = html.unescape(text).strip()
+        if text:
+            out.append({"role": role, "content": text})
+    return out
+
+
+def doc_to_dict(doc: Any) -> dict:
+    """A retrieved passage as a JSON-ready dict: text, title, source, score + metadata."""
+    md = dict(doc.metadata or {})
+    out = {k: v for k, v in md.items() if isinstance(v, str | int | float | bool) or v is None}
+    out["text"] = doc.page_content
+    out["title"] = md.get("title", "")
+    out["source"] = md.get("source", "")
+    out["score"] = float(md.get("score") or 0.0)
+    return out
+
+
+class ArticleList:
+    """The indexed articles (title, date, language, number of passages), cached."""
+
+    def __init__(self, assistant: Assistant):
+        self.assistant = assistant
+        self._rows: list[dict] | None = None
+        self._lock = threading.Lock()
+
+    def rows(self, reload: bool = False) -> list[dict]:
+        with self._lock:
+            if self._rows is None or reload:
+                self.assistant.ensure_index()
+                by_id: dict[str, dict] = {}
+                for hit in self.assistant.store.passages():
+                    md = hit.metadata or {}
+                    aid = str(md.get("article_id") or hit.id)
+                    row = by_id.setdefault(aid, {
+                        "article_id": aid, "title": md.get("title") or aid,
+                        "published": md.get("published") or "",
+                        "language": md.get("language") or "", "passages": 0,
+                    })
+                    row["passages"] += 1
+                self._rows = sorted(by_id.values(),
+                                    key=lambda r: (str(r["published"]), str(r["title"])),
+                                    reverse=True)
+            return self._rows
+
+    def html(self, lang: str, reload: bool = False) -> str:
+        t = LABELS.get(lang, LABELS["fr"])
+        try:
+            rows = self.rows(reload)
+        except Exception:
+            log.exception("cannot list the indexed articles")
+            return f'<div class="articles"><p>{esc(t["error"])}</p></div>'
+        if not rows:
+            return f'<div class="articles"><p>{esc(t["no_articles"])}</p></div>'
+        items = []
+        for r in rows:
+            meta = [esc(x) for x in (r["published"], r["language"]) if x]
+            meta.append(f'{r["passages"]} {t["n_passages"]}')
+            items.append(f'<li><b>{esc(r["title"])}</b><br>'
+                         f'<span class="art-meta">{" · ".join(meta)}</span></li>')
+        return (f'<div class="articles"><p class="art-meta">{len(rows)} article(s)</p>'
+                f'<ul>{"".join(items)}</ul></div>')
+
+
+def passages_html(docs: list, lang: str) -> str:
+    """The passages retrieved for the last question (escaped), best first."""
+    t = LABELS.get(lang, LABELS["fr"])
+    if not docs:
+        return f'<div class="passages"><p>{esc(t["passages_none"])}</p></div>'
+    items = []
+    for doc in docs:
+        md = doc.metadata or {}
+        score = float(md.get("score") or 0.0)
+        items.append(
+            f'<li><b>{esc(md.get("title") or "?")}</b> '
+            f'<span class="pass-meta">({t["score"]} {score:.2f})</span><br>'
+            f'{highlight(doc.page_content or "", [])}</li>'
+        )
+    return f'<div class="passages"><ol>{"".join(items)}</ol></div>'
+
+
+def _lang(value: Any) -> str:
+    return value if value in LABELS else "fr"
+
+
+def _k(value: Any, default: int) -> int:
+    try:
+        k = int(value)
+    except (TypeError, ValueError):
+        return default
+    return min(max(k, 1), MAX_K_UI)
+
+
+def build_app(assistant: Assistant) -> gr.Blocks:
+    """The chat page over ``assistant`` (nothing is loaded until first use)."""
+    articles = ArticleList(assistant)
+    default_k = min(max(int(assistant.settings.default_k), 1), MAX_K_UI)
+    t0 = LABELS["fr"]
+
+    def header(lang: str) -> str:
+        t = LABELS[lang]
+        return f"# {t['title']}\n{t['intro']}"
+
+    def mode_text(lang: str, mode: str = "extractive", notice: str = "") -> str:
+        t = LABELS[lang]
+        shown = t["modes"] if mode == "extractive" else esc(mode)
+        line = f"**{t['mode']}** : {shown}" if lang == "fr" else f"**{t['mode']}**: {shown}"
+        return f"{line}\n\n_{esc(notice)}_" if notice else line
+
+    # -- handlers ------------------------------------------------------------
+    def respond(message: str, chat: list | None, history: list | None, k: Any,
+                lang: Any) -> Iterator[tuple]:
+        lang = _lang(lang)
+        t = LABELS[lang]
+        chat = list(chat or [])
+        history = list(history or [])
+        message = message if isinstance(message, str) else ""
+        if message.strip():
+            chat.append({"role": "user", "content": esc(message)})
+        chat.append({"role": "assistant", "content": t["thinking"]})
+        yield "", chat, history, gr.skip(), gr.skip()
+        try:
+            answer = assistant.ask(message, history)
+        except (ValueError, TypeError) as e:
+            log.warning("bad question %r: %s", message[:200], e)
+            chat[-1] = {"role": "assistant", "content": esc(t["bad_input"])}
+            yield "", chat, history, gr.skip(), gr.skip()
+            return
+        except Exception:
+            log.exception("answering %r failed", message[:200])
+            chat[-1] = {"role": "assistant", "content": esc(t["error"])}
+            yield "", chat, history, gr.skip(), gr.skip()
+            return
+        words = answer.text.split(" ")
+        step = 3
+        for n in range(step, len(words), step):
+            chat[-1] = {"role": "assistant", "content": esc(" ".join(words[:n])) + " ▌"}
+            yield "", chat, history, gr.skip(), gr.skip()
+            time.sleep(0.03)
+        chat[-1] = {"role": "assistant", "content": answer_markdown(answer, lang)}
+        if message.strip():
+            history += [{"role": "user", "content": message},
+                        {"role": "assistant", "content": answer.text}]
+        try:
+            docs = assistant.retrieve(message, _k(k, default_k), history[:-2]) \
+                if message.strip() else []
+            found = passages_html(docs, lang)
+        except Exception:
+            log.exception("retrieving passages for %r failed", message[:200])
+            found = f'<div class="passages"><p>{esc(t["error"])}</p></div>'
+        yield "", chat, history, found, mode_text(lang, answer.mode, answer.notice)
+
+    def clear(lang: Any) -> tuple:
+        return [], [], passages_html([], _lang(lang))
+
+    def load_articles(lang: Any) -> str:
+        return articles.html(_lang(lang))
+
+    def reload_articles(lang: Any) -> str:
+        return articles.html(_lang(lang), reload=True)
+
+    def set_language(lang: Any) -> tuple:
+        lang = _lang(lang)
+        t = LABELS[lang]
+        return (
+            header(lang),
+            gr.Chatbot(label=t["chat"]),
+            gr.Textbox(label=t["input"], placeholder=t["placeholder"]),
+            gr.Button(value=t["send"]),
+            gr.Button(value=t["clear"]),
+            t["examples"],
+            gr.Accordion(label=t["settings"]),
+            gr.Slider(label=t["k"]),
+            gr.Radio(label=t["lang"]),
+            mode_text(lang),
+            gr.Accordion(label=t["articles"]),
+            articles.html(lang) if articles._rows is not None else gr.skip(),
+            gr.Button(value=t["refresh"]),
+            gr.Accordion(label=t["passages"]),
+            gr.skip(),
+        )
+
+    # -- API-only functions ----------------------------------------------------
+    def chat_api(message: str, history: list | None = None) -> str:
+        """Answer a question about the indexed articles: the answer text with [n] markers,
+        then its numbered sources (HTML). ``history`` is the conversation so far as
+        [{"role": "user"|"assistant", "content": str}, …]."""
+        try:
+            answer = assistant.ask(message if isinstance(message, str) else "",
+                                   plain_history(history))
+        except (ValueError, TypeError) as e:
+            log.warning("bad API question: %s", e)
+            return LABELS["en"]["bad_input"]
+        except Exception:
+            log.exception("API /chat failed")
+            return LABELS["en"]["error"]
+        return answer_markdown(answer, answer.language)
+
+    def retrieve_api(question: str, k: int = 4) -> list[dict]:
+        """The k (1..50) passages that best answer the question, best first, each as
+        {"text", "title", "source", "score", + metadata}."""
+        try:
+            docs = assistant.retrieve(question, int(k) if not isinstance(k, bool) else k)
+        except (ValueError, TypeError) as e:
+            raise gr.Error(f"Invalid request: {e}") from None
+        except Exception:
+            log.exception("API /retrieve failed")
+            raise gr.Error(LABELS["en"]["error"]) from None
+        return [doc_to_dict(d) for d in docs]
+
+    # -- layout ----------------------------------------------------------------
+    with gr.Blocks(title="Assistant actualités · News assistant", fill_width=True) as demo:
+        history = gr.State([])
+        header_md = gr.Markdown(header("fr"), elem_id="header")
+        with gr.Row(equal_height=False, elem_id="main-row"):
+            with gr.Column(scale=3, min_width=320):
+                chatbot = gr.Chatbot(
+                    label=t0["chat"], elem_id="chat", height=560, latex_delimiters=[],
+                    buttons=["copy"], feedback_options=None, autoscroll=True,
+                )
+                with gr.Row(equal_height=True):
+                    msg = gr.Textbox(
+                        label=t0["input"], placeholder=t0["placeholder"], show_label=False,
+                        lines=1, max_lines=4, scale=5, autofocus=True, elem_id="question",
+                        max_length=assistant.settings.max_question_chars,
+                    )
+                    send = gr.Button(t0["send"], variant="primary", scale=1, min_width=90,
+                                     elem_id="send")
+                examples_md = gr.Markdown(t0["examples"])
+                with gr.Row(elem_id="examples-row"):
+                    example_buttons = [
+                        gr.Button(q, size="sm", variant="secondary", min_width=150)
+                        for q in EXAMPLES
+                    ]
+                clear_btn = gr.Button(t0["clear"], size="sm", variant="secondary",
+                                      elem_id="clear")
+                with gr.Accordion(t0["passages"], open=False) as passages_acc:
+                    found = gr.HTML(passages_html([], "fr"), elem_id="passages")
+            with gr.Column(scale=1, min_width=260, elem_id="side"):
+                with gr.Accordion(t0["settings"], open=True) as settings_acc:
+                    lang = gr.Radio([("Français", "fr"), ("English", "en")], value="fr",
+                                    label=t0["lang"], elem_id="lang")
+                    k = gr.Slider(1, MAX_K_UI, value=default_k, step=1, label=t0["k"],
+                                  elem_id="k")
+                mode_md = gr.Markdown(mode_text("fr"), elem_id="mode")
+                with gr.Accordion(t0["articles"], open=True) as articles_acc:
+                    articles_box = gr.HTML(
+                        f'<div class="articles"><p>{esc(t0["loading"])}</p></div>',
+                        elem_id="articles",
+                    )
+                    refresh_btn = gr.Button(t0["refresh"], size="sm")
+
+        ui = {"api_visibility": "private"}
+        outs = [msg, chatbot, history, found, mode_md]
+        msg.submit(respond, [msg, chatbot, history, k, lang], outs, **ui)
+        send.click(respond, [msg, chatbot, history, k, lang], outs, **ui)
+        for b in example_buttons:
+            b.click(lambda q: q, b, msg, queue=False, **ui).then(
+                respond, [msg, chatbot, history, k, lang], outs, **ui)
+        clear_btn.click(clear, [lang], [chatbot, history, found], queue=False, **ui)
+        refresh_btn.click(reload_articles, [lang], [articles_box], **ui)
+        lang.change(set_language, [lang], [
+            header_md, chatbot, msg, send, clear_btn, examples_md, settings_acc, k, lang,
+            mode_md, articles_acc, articles_box, refresh_btn, passages_acc, found,
+        ], queue=False, **ui)
+        demo.load(load_articles, [lang], [articles_box], **ui)
+
+        gr.api(chat_api, api_name="chat")
+        gr.api(retrieve_api, api_name="retrieve")
+    return demo
+
+
+def launch_options() -> dict:
+    """Extra keyword arguments for ``demo.launch`` (Gradio 6 takes the CSS there)."""
+    return {"css": CSS, "theme": gr.themes.Soft()}
