@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import collections
+import functools
+import shutil
+import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -10,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urljoin
 
+import httpx
 import pytest
 
 from assistant import fetch as fetch_mod
@@ -313,6 +318,42 @@ def test_redirect_from_public_host_to_internal_address_is_refused(
         fetch(f"http://news.test:{port}/to-metadata", allow_private=False)
     with pytest.raises(FetchError, match=r"refused: 10\.0\.0\.1 is a private/loopback"):
         fetch(f"http://news.test:{port}/to-private", allow_private=False)
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
+def test_https_connects_to_the_checked_address_and_verifies_the_host_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A real TLS server on 127.0.0.1 with a certificate for "news.test" only.
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                    str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=news.test",
+                    "-addext", "subjectAltName=DNS:news.test"], check=True, capture_output=True)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    server.hits = collections.Counter()  # type: ignore[attr-defined]
+    server.hosts = []  # type: ignore[attr-defined]
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(str(cert), str(key))
+    server.socket = server_ctx.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    try:
+        trusted = ssl.create_default_context(cafile=str(cert))
+        monkeypatch.setattr(fetch_mod.httpx, "Client",
+                            functools.partial(httpx.Client, verify=trusted))
+        real_resolve = fetch_mod.resolve_host
+        monkeypatch.setattr(fetch_mod, "resolve_host", lambda host, p, t=15.0: real_resolve(
+            "127.0.0.1" if host.endswith(".test") else host, p, t))
+        got = fetch(f"https://news.test:{port}/article", allow_private=True)
+        assert "cours Lafayette" in got.text
+        assert server.hosts == [f"news.test:{port}"]  # type: ignore[attr-defined]
+        # Same address, other name: the certificate is checked against the name, not the IP.
+        with pytest.raises(FetchError, match="certificate verify failed"):
+            fetch(f"https://other.test:{port}/article", allow_private=True)
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_too_many_redirects(base: str) -> None:
