@@ -109,7 +109,8 @@ class ExtractiveAnswerer:
         if not sentences:
             return self.refusal(lang)
         query = contextual_query(question, history)
-        previous = user_turns(history)[-1] if user_turns(history) and is_follow_up(question) else None
+        turns = user_turns(history)
+        previous = turns[-1] if turns and is_follow_up(question) else None
         self.scorer.score(query, question_needs(question, previous), sentences)
         sims = self._similarities(query, [s.text for s in sentences])
         for s, sim in zip(sentences, sims, strict=True):

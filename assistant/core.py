@@ -19,6 +19,7 @@ from langchain_core.embeddings import Embeddings
 from .answer import Answer, ExtractiveAnswerer
 from .embeddings import MultilingualEmbeddings, SentenceTransformerEmbeddings
 from .indexing import Indexer, Progress, RefreshReport, load_corpus
+from .ingest import ingest
 from .lexical import Analyzer
 from .retrieval import Leg, Retriever
 from .scoring import SentenceScorer
@@ -65,7 +66,8 @@ class Assistant:
         self.analyzer = Analyzer()
         self._retriever: Retriever | None = None
         self.answerer = ExtractiveAnswerer(
-            SentenceScorer(self.analyzer, self._idf), embedder=embedders.get("multi") or embedders.get("dense")
+            SentenceScorer(self.analyzer, self._idf),
+            embedder=embedders.get("multi") or embedders.get("dense"),
         )
 
     # -- building blocks ---------------------------------------------------
@@ -81,7 +83,9 @@ class Assistant:
                     Space(key, getattr(e, "name", key), int(getattr(e, "dimension", 0)))
                     for key, e in self.embedders.items()
                 ]
-                self._store = Store(self.settings.collection, spaces, path=Path(self.settings.index_dir))
+                self._store = Store(
+                    self.settings.collection, spaces, path=Path(self.settings.index_dir)
+                )
             return self._store
 
     @property
@@ -114,18 +118,24 @@ class Assistant:
     # -- the public API ----------------------------------------------------
     def refresh(self, sources: list[str] | None = None, *, rebuild: bool = False,
                 progress: Progress | None = None) -> RefreshReport:
-        """Sync the index with the corpus folder; ``rebuild`` re-embeds everything."""
+        """Add ``sources`` (files, article URLs, feed URLs) to the corpus folder, then
+        sync the index with it; ``rebuild`` drops the index and re-embeds everything."""
+        report = RefreshReport()
         if sources:
-            raise NotImplementedError("adding sources is not available yet")
+            s = self.settings
+            result = ingest(list(sources), Path(s.corpus_dir),
+                            allow_private=s.allow_private_urls, timeout=s.fetch_timeout)
+            report.errors.extend(result.errors)
         with self._lock:
             if rebuild:
                 self.store.reset()
-            report = self._refresh(progress)
+            self._refresh(progress, report)
             self._ready = True
             return report
 
-    def _refresh(self, progress: Progress | None = None) -> RefreshReport:
-        report = RefreshReport()
+    def _refresh(self, progress: Progress | None = None,
+                 report: RefreshReport | None = None) -> RefreshReport:
+        report = report or RefreshReport()
         articles, unreadable = load_corpus(Path(self.settings.corpus_dir), report)
         self.indexer().sync(articles, keep=unreadable, progress=progress, report=report)
         for source, message in report.errors:

@@ -61,7 +61,11 @@ class SentenceTransformerEmbeddings(Embeddings):
     @property
     def dimension(self) -> int:
         """Length of the vectors this model makes."""
-        dim = self.model.get_sentence_embedding_dimension()
+        model = self.model
+        getter = getattr(model, "get_embedding_dimension", None) or getattr(
+            model, "get_sentence_embedding_dimension"
+        )
+        dim = getter()
         return int(dim) if dim else len(self.embed_query("x"))
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:

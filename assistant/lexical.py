@@ -69,7 +69,9 @@ class LexicalIndex:
         self._bm25 = bm25s.BM25()
         self._df: Counter[str] = Counter()
         if ids:
-            tokens = [analyzer.terms(t, lang) or ["_"] for t, lang in zip(texts, langs, strict=True)]
+            tokens = [
+                analyzer.terms(t, lang) or ["_"] for t, lang in zip(texts, langs, strict=True)
+            ]
             for toks in tokens:
                 self._df.update(set(toks))
             self._bm25.index(tokens, show_progress=False)
@@ -81,7 +83,8 @@ class LexicalIndex:
             return 0.0
         return math.log(1 + (len(self.ids) - df + 0.5) / (df + 0.5))
 
-    def search(self, question: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+    def search(self, question: str, k: int,
+               allowed: set[str] | None = None) -> list[tuple[str, float]]:
         """Best ``k`` (id, BM25 score) for a question; only ``allowed`` ids if given."""
         terms = self.analyzer.query_terms(question)
         if not self.ids or not terms:

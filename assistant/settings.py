@@ -62,6 +62,14 @@ class Settings(BaseSettings):
             "articles are embedded; a missing index is built)."
         ),
     )
+    allow_private_urls: bool = Field(
+        False,
+        description=(
+            "Allow fetching URLs on loopback, link-local and private addresses "
+            "(off: the web page can be reached by others)."
+        ),
+    )
+    fetch_timeout: float = Field(15.0, gt=0, description="Seconds allowed to fetch one URL.")
     max_question_chars: int = Field(
         2000,
         ge=10,

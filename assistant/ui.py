@@ -22,7 +22,7 @@ from typing import Any
 
 import gradio as gr
 
-from .answer import Answer
+from .answer import MESSAGES, Answer
 from .core import Assistant
 
 log = logging.getLogger(__name__)
@@ -41,14 +41,14 @@ MAX_K_UI = 10
 
 LABELS: dict[str, dict[str, str]] = {
     "fr": {
-        "title": "📰 Assistant actualités",
+        "title": "Assistant actualités",
         "intro": "Posez une question sur les articles indexés : chaque réponse cite "
                  "ses sources, avec le passage exact.",
         "chat": "Conversation",
         "input": "Votre question",
         "placeholder": "Ex. : Combien OpenAI a-t-il levé en octobre ?",
         "send": "Envoyer",
-        "clear": "🗑 Effacer la conversation",
+        "clear": "Effacer la conversation",
         "examples": "**Exemples** (cliquez pour demander)",
         "settings": "Réglages",
         "k": "Passages à afficher (k)",
@@ -72,14 +72,14 @@ LABELS: dict[str, dict[str, str]] = {
         "language": "langue",
     },
     "en": {
-        "title": "📰 News assistant",
+        "title": "News assistant",
         "intro": "Ask a question about the indexed articles: every answer cites its "
                  "sources, with the exact passage.",
         "chat": "Conversation",
         "input": "Your question",
         "placeholder": "E.g. How much money has OpenAI raised in total?",
         "send": "Send",
-        "clear": "🗑 Clear chat",
+        "clear": "Clear chat",
         "examples": "**Examples** (click to ask)",
         "settings": "Settings",
         "k": "Passages to show (k)",
@@ -122,6 +122,7 @@ CSS = """
 .src-section { color: var(--body-text-color-subdued); font-size: 0.88em; }
 .sources mark, .passages mark { background: #fde68a; color: #1f2937; padding: 0 2px;
                                 border-radius: 3px; }
+.articles, .passages, .sources { overflow-wrap: anywhere; }
 .articles ul, .passages ol { padding-left: 1.1em; margin: 0; }
 .articles li, .passages li { margin-bottom: 0.5em; }
 .art-meta, .pass-meta { color: var(--body-text-color-subdued); font-size: 0.88em; }
@@ -359,6 +360,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             chat[-1] = {"role": "assistant", "content": esc(t["error"])}
             yield "", chat, history, gr.skip(), gr.skip()
             return
+        if not message.strip() and not answer.sources and lang in MESSAGES:
+            answer.text = MESSAGES[lang]["empty"]  # in the interface's language
         words = answer.text.split(" ")
         step = 3
         for n in range(step, len(words), step):
@@ -430,10 +433,10 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         try:
             docs = assistant.retrieve(question, int(k) if not isinstance(k, bool) else k)
         except (ValueError, TypeError) as e:
-            raise gr.Error(f"Invalid request: {e}") from None
+            raise gr.Error(f"Invalid request: {e}", print_exception=False) from None
         except Exception:
             log.exception("API /retrieve failed")
-            raise gr.Error(LABELS["en"]["error"]) from None
+            raise gr.Error(LABELS["en"]["error"], print_exception=False) from None
         return [doc_to_dict(d) for d in docs]
 
     # -- layout ----------------------------------------------------------------
@@ -443,8 +446,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         with gr.Row(equal_height=False, elem_id="main-row"):
             with gr.Column(scale=3, min_width=320):
                 chatbot = gr.Chatbot(
-                    label=t0["chat"], elem_id="chat", height=560, latex_delimiters=[],
-                    buttons=["copy"], feedback_options=None, autoscroll=True,
+                    label=t0["chat"], show_label=False, elem_id="chat", height=560,
+                    latex_delimiters=[], buttons=["copy"], feedback_options=None, autoscroll=True,
                 )
                 with gr.Row(equal_height=True):
                     msg = gr.Textbox(
@@ -462,7 +465,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     ]
                 clear_btn = gr.Button(t0["clear"], size="sm", variant="secondary",
                                       elem_id="clear")
-                with gr.Accordion(t0["passages"], open=False) as passages_acc:
+                with gr.Accordion(t0["passages"], open=False,
+                                 elem_id="passages-acc") as passages_acc:
                     found = gr.HTML(passages_html([], "fr"), elem_id="passages")
             with gr.Column(scale=1, min_width=260, elem_id="side"):
                 with gr.Accordion(t0["settings"], open=True) as settings_acc:

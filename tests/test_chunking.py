@@ -1,0 +1,85 @@
+"""Reading articles and cutting them into passages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.chunking import chunk_article
+from assistant.sources import Article, SourceError, load_article
+from assistant.text import split_sentences
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "corpus" / "course-ia-financement.md"
+
+
+@pytest.fixture(scope="module")
+def seed() -> Article:
+    return load_article(SEED)
+
+
+def test_seed_article_metadata_is_known_facts_only(seed: Article) -> None:
+    assert seed.id == "course-ia-financement"
+    assert seed.language == "fr"
+    assert seed.published == "2024-11"
+    assert seed.url == "" and seed.outlet == ""  # unknown: left empty, not invented
+
+
+def test_related_headlines_are_not_article_text(seed: Article) -> None:
+    assert "Sam Altman, tout-puissant" not in seed.text
+    assert "Related News" not in seed.text
+    assert "Sam Altman, tout-puissant à la tête d’OpenAI" in seed.extra["related_headlines"]
+
+
+def test_passages_are_short_ordered_and_identified(seed: Article) -> None:
+    chunks = chunk_article(seed)
+    assert len(chunks) > 10
+    assert all(len(c.text) <= 600 for c in chunks)
+    assert [c.position for c in chunks] == list(range(len(chunks)))
+    assert [c.id for c in chunks] == [f"course-ia-financement:{n:04d}" for n in range(len(chunks))]
+    assert chunk_article(seed) == chunks  # deterministic
+
+
+def test_passages_keep_whole_sentences_and_sections(seed: Article) -> None:
+    chunks = chunk_article(seed)
+    sentences = {s.lstrip("# ") for s in split_sentences(seed.text)}
+    for c in chunks:
+        for sent in split_sentences(c.text):
+            assert sent in sentences, sent
+    openai = [c for c in chunks if "Thrive Capital" in c.text][0]
+    assert openai.section.endswith("OpenAI, leader de la course (environ 20 milliards de dollars levés)")
+    assert openai.section.startswith("Trois start-up surfinancées en tête")
+    first = [c for c in chunks if c.section == openai.section][0]
+    assert first.text.startswith("OpenAI, leader de la course (environ 20 milliards de dollars levés)\n")
+
+
+def test_a_sentence_longer_than_a_passage_is_cut(tmp_path: Path) -> None:
+    long = "Le marché " + ", ".join(f"élément numéro {n}" for n in range(200)) + "."
+    p = tmp_path / "long.txt"
+    p.write_text(long, encoding="utf-8")
+    chunks = chunk_article(load_article(p))
+    assert len(chunks) > 1 and all(len(c.text) <= 600 for c in chunks)
+    assert " ".join(c.text for c in chunks) == long
+
+
+def test_plain_text_loads_with_a_title_and_language(tmp_path: Path) -> None:
+    p = tmp_path / "Une-Note.txt"
+    p.write_text("Mistral a levé des fonds. La start-up est française.", encoding="utf-8")
+    art = load_article(p)
+    assert art.id == "une-note" and art.title == "Une Note" and art.language == "fr"
+
+
+@pytest.mark.parametrize("content", [b"", b"   \n\n", b"\x00\x01\x02binary\x00"])
+def test_unusable_files_are_refused_with_a_reason(tmp_path: Path, content: bytes) -> None:
+    p = tmp_path / "bad.txt"
+    p.write_bytes(content)
+    with pytest.raises(SourceError, match="bad.txt"):
+        load_article(p)
+
+
+def test_content_hash_follows_text_and_metadata(seed: Article) -> None:
+    other = Article(**{**seed.__dict__, "text": seed.text + " Fin."})
+    same = Article(**seed.__dict__)
+    assert same.content_hash == seed.content_hash
+    assert other.content_hash != seed.content_hash
