@@ -1,0 +1,57 @@
+"""Web chat: `python app.py`, then open http://127.0.0.1:7860.
+
+Environment: GRADIO_SERVER_NAME / GRADIO_SERVER_PORT (where to listen),
+ASSISTANT_AUTH=user:password (ask for a login), and the ASSISTANT_* settings
+(see `python -m assistant settings`). The page serves at once; the models and
+the index are loaded in the background.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+
+from assistant.core import Assistant
+from assistant.settings import Settings
+from assistant.ui import build_app, launch_options
+
+log = logging.getLogger("app")
+
+
+def warm_up(assistant: Assistant) -> None:
+    """Load the models and build/sync the index, so the first question is quick."""
+    try:
+        assistant.retrieve("warm up")
+        log.info("assistant ready")
+    except Exception:
+        log.exception("warm-up failed (the first question will retry)")
+
+
+def auth_from_env() -> tuple[str, str] | None:
+    """(user, password) from ASSISTANT_AUTH=user:password, or None."""
+    value = os.environ.get("ASSISTANT_AUTH", "")
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not (user and sep and password):
+        raise SystemExit("ASSISTANT_AUTH must look like user:password")
+    return user, password
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    assistant = Assistant(Settings())
+    demo = build_app(assistant)
+    threading.Thread(target=warm_up, args=(assistant,), daemon=True, name="warm-up").start()
+    demo.queue(default_concurrency_limit=4).launch(
+        server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
+        server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
+        auth=auth_from_env(),
+        **launch_options(),
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,218 @@
+"""The chat page in a real browser (Debian Chromium driven by Playwright)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, free_port
+
+from assistant.settings import Settings
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent / "browser_artifacts"
+ANSWER_TIMEOUT = 120_000  # ms: the first question may wait for the index
+
+HOSTILE = """---
+title: '<img src=x onerror="window.__pwned=1">Hostile'
+language: fr
+published: "2024-05"
+url: "javascript:window.__pwned=1"
+---
+
+<script>window.__pwned=1</script>
+
+Zorglub a levé 3 milliards de dollars en 2024.
+La société <b onmouseover="window.__pwned=1">Zorglub</b> fabrique des rayons.
+"""
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+def _wait_page(url: str, proc: subprocess.Popen, log: Path, timeout: float = 120) -> None:
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if proc.poll() is not None:
+            pytest.fail(f"app.py exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as r:
+                if r.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.25)
+    pytest.fail(f"app.py did not serve {url}:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="module")
+def server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`python app.py` over its own corpus copy, with a hostile article added."""
+    corpus = tmp_path_factory.mktemp("browser-corpus")
+    for f in Path(settings.corpus_dir).iterdir():
+        if f.is_file():
+            shutil.copy(f, corpus / f.name)
+    (corpus / "hostile.md").write_text(HOSTILE, encoding="utf-8")
+    index = tmp_path_factory.mktemp("browser-index")
+    log = tmp_path_factory.mktemp("browser-app") / "app.log"
+    port = free_port()
+    env = dict(os.environ)
+    env.pop("ASSISTANT_AUTH", None)
+    env.update({
+        "ASSISTANT_CORPUS_DIR": str(corpus), "ASSISTANT_INDEX_DIR": str(index),
+        "PYTHONPATH": str(ROOT), "GRADIO_SERVER_PORT": str(port),
+        "GRADIO_SERVER_NAME": "127.0.0.1",
+    })
+    with log.open("w") as out:
+        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env,
+                                stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        _wait_page(url, proc, log)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+    assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run",
+        ])
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser, server: str) -> Iterator:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    dialogs: list[str] = []
+    pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    pg.goto(server, wait_until="domcontentloaded")
+    pg.locator("#question textarea, #question input").first.wait_for(timeout=30_000)
+    pg.errors = errors  # type: ignore[attr-defined]
+    pg.dialogs = dialogs  # type: ignore[attr-defined]
+    yield pg
+    context.close()
+
+
+def ask(page, question: str) -> None:
+    box = page.locator("#question textarea, #question input").first
+    box.click()
+    box.fill(question)
+    box.press("Enter")
+
+
+def last_bot(page):
+    return page.locator("#chat [data-testid='bot']").last
+
+
+def wait_answer(page, expected: str) -> None:
+    sync_api.expect(last_bot(page)).to_contain_text(expected, timeout=ANSWER_TIMEOUT)
+    # the sources block comes with the final message, once streaming is over
+    last_bot(page).locator("details.source").first.wait_for(timeout=ANSWER_TIMEOUT)
+
+
+def test_french_then_english_question_with_sources(page) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    ask(page, "Combien OpenAI a-t-il levé en octobre ?")
+    wait_answer(page, "6,6 milliards")
+    bot = last_bot(page)
+    sync_api.expect(bot.locator(".src-title").first).to_contain_text("Course à l’IA")
+    sync_api.expect(bot.locator("summary").first).to_contain_text("6,6 milliards")
+    sync_api.expect(bot.locator("summary mark").first).to_be_visible()
+
+    passage = bot.locator("details.source .src-passage").first
+    assert not passage.is_visible()
+    bot.locator("details.source summary").first.click()
+    sync_api.expect(passage).to_be_visible()
+    sync_api.expect(passage).to_contain_text("Thrive Capital")  # beyond the quoted sentence
+    sync_api.expect(passage.locator("mark").first).to_be_visible()
+
+    ask(page, "How much money has OpenAI raised in total?")
+    sync_api.expect(page.locator("#chat [data-testid='bot']")).to_have_count(2, timeout=30_000)
+    wait_answer(page, "20 milliards")
+    page.locator("#passages-acc").get_by_text("Passages trouvés").click()
+    sync_api.expect(page.locator("#passages")).to_contain_text("OpenAI")
+    sync_api.expect(page.locator("#articles")).to_contain_text("Course à l’IA générative")
+    page.screenshot(path=str(ARTIFACTS / "desktop.png"), full_page=True)
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_empty_question_gets_a_kind_message(page) -> None:
+    page.locator("#send").click()
+    sync_api.expect(last_bot(page)).to_contain_text("Posez une question", timeout=60_000)
+    sync_api.expect(page.locator("#chat")).not_to_contain_text("Traceback")
+
+
+def test_clear_button_empties_the_chat(page) -> None:
+    ask(page, "Qui a investi dans Anthropic ?")
+    wait_answer(page, "Anthropic")
+    page.locator("#clear").click()
+    sync_api.expect(page.locator("#chat [data-testid='bot']")).to_have_count(0)
+
+
+def test_language_toggle_changes_labels(page) -> None:
+    page.locator("#lang").get_by_text("English").click()
+    sync_api.expect(page.locator("#send")).to_have_text("Send")
+    sync_api.expect(page.locator("#header")).to_contain_text("News assistant")
+    page.locator("#lang").get_by_text("Français").click()
+    sync_api.expect(page.locator("#send")).to_have_text("Envoyer")
+
+
+def test_hostile_article_runs_nothing(page) -> None:
+    ask(page, "Combien Zorglub a-t-il levé ?")
+    wait_answer(page, "3 milliards")
+    bot = last_bot(page)
+    sync_api.expect(bot.locator(".src-title").first).to_contain_text("<img")  # shown as text
+    bot.locator("details.source summary").first.click()
+    bot.locator("details.source .src-passage").first.hover()
+    page.wait_for_timeout(500)
+    sync_api.expect(page.locator("#articles")).to_contain_text("Hostile")
+    assert page.evaluate("window.__pwned") is None
+    assert bot.locator("script, img, a[href^='javascript']").count() == 0
+    assert page.dialogs == []  # type: ignore[attr-defined]
+
+
+def test_phone_width_stacks_panels(browser, server: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = browser.new_context(viewport={"width": 390, "height": 844},
+                                  device_scale_factor=2, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        page.goto(server, wait_until="domcontentloaded")
+        box = page.locator("#question textarea, #question input").first
+        box.wait_for(timeout=30_000)
+        ask(page, "Combien OpenAI a-t-il levé en octobre ?")
+        wait_answer(page, "6,6 milliards")
+        chat, side = page.locator("#chat").bounding_box(), page.locator("#side").bounding_box()
+        assert chat and side
+        assert side["y"] >= chat["y"] + chat["height"] - 1  # the side panel is below
+        assert chat["width"] <= 390 and side["width"] <= 390
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390 + 1, f"horizontal scroll: page is {width}px wide"
+        page.screenshot(path=str(ARTIFACTS / "phone.png"), full_page=True)
+    finally:
+        context.close()
