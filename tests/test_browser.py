@@ -161,6 +161,31 @@ def test_french_then_english_question_with_sources(page) -> None:
     assert page.errors == []  # type: ignore[attr-defined]
 
 
+def test_answer_streams_in(page) -> None:
+    page.evaluate("""() => {
+        window.__lengths = [];
+        const chat = document.querySelector('#chat');
+        new MutationObserver(() => {
+            const bots = chat.querySelectorAll("[data-testid='bot']");
+            if (bots.length) window.__lengths.push(bots[bots.length - 1].textContent.length);
+        }).observe(chat, {subtree: true, childList: true, characterData: true});
+    }""")
+    ask(page, "What are Meta's AI models called?")
+    wait_answer(page, "Meta")
+    lengths = page.evaluate("window.__lengths")
+    assert len({n for n in lengths if n > 1}) >= 3, lengths  # it grew in several steps
+
+
+def test_k_slider_sets_the_number_of_passages_shown(page) -> None:
+    number = page.locator("#k input[type='number']")
+    number.fill("2")
+    number.press("Enter")
+    ask(page, "Qui a investi dans Anthropic ?")
+    wait_answer(page, "Anthropic")
+    page.locator("#passages-acc").get_by_text("Passages trouvés").click()
+    sync_api.expect(page.locator("#passages li")).to_have_count(2)
+
+
 def test_empty_question_gets_a_kind_message(page) -> None:
     page.locator("#send").click()
     sync_api.expect(last_bot(page)).to_contain_text("Posez une question", timeout=60_000)
