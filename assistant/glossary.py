@@ -1,9 +1,11 @@
-"""English → French glossary of general news, business and technology words.
+"""English → French glossary, and French synonyms, of general news, business
+and technology words.
 
-Used to expand English questions for the lexical leg and to check, before
-answering, that the passages hold what an English question asks for. It is a
-general vocabulary of the news domain, not a list fitted to particular
-questions; words it does not know are simply not expanded.
+Used to expand questions for the lexical leg and to check, before answering,
+that the passages hold what a question asks for. It is a general vocabulary of
+the news domain, not a list fitted to particular questions; words it does not
+know are simply not expanded. Lines ``english words: french words`` translate;
+lines ``= french words`` are groups of French words used for one another.
 """
 
 from __future__ import annotations
@@ -88,12 +90,24 @@ united states us usa american america: etats-unis americain americains americain
 valuation valued value worth: valorisation valeur vaut
 week: semaine
 year years: annee ans an
+= investi investir investissement investissements injecte injecter finance financer mise miser
+= leve lever levee levees recolte
+= fonde fondee fondateur cree creee creation lance lancee lancement
+= valorisation valeur valorise
+= dirigeant patron pdg directeur tete
+= concurrent concurrents rival rivaux concurrence
+= rachete rachat acquisition acquerir
 """
 
 
 def _parse(raw: str) -> dict[str, tuple[str, ...]]:
     table: dict[str, tuple[str, ...]] = {}
     for line in raw.strip().splitlines():
+        if line.startswith("="):
+            group = [fold(w) for w in line[1:].split()]
+            for word in group:
+                table[word] = table.get(word, ()) + tuple(w for w in group if w != word)
+            continue
         left, _, right = line.partition(":")
         targets = tuple(fold(w) for w in right.split())
         for word in left.split():
@@ -105,7 +119,7 @@ EN_FR: dict[str, tuple[str, ...]] = _parse(_RAW)
 
 
 def translations(word: str) -> tuple[str, ...]:
-    """French words for an English word (folded), or () if unknown."""
+    """French words for an English word, or French synonyms of a French word (folded)."""
     return EN_FR.get(fold(word), ())
 
 

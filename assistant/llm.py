@@ -74,9 +74,9 @@ _REASONS = {
            "invalid": "invalid response", "empty": "empty reply"},
 }
 
-# A group of citation markers: [2], [1, 3], [passage 2]; with the spaces before it.
-_MARKER = re.compile(r"(\s*)\[(?:(?:passages?|sources?)\s*)?(\d+(?:\s*[,;]\s*\d+)*)\s*\]",
-                     re.IGNORECASE)
+# A run of citation markers: [2], [1, 3], [2][4], [passage 2]; with the spaces before it.
+_ONE_MARKER = r"\[(?:(?:passages?|sources?)\s*)?\d+(?:\s*[,;]\s*\d+)*\s*\]"
+_MARKER = re.compile(rf"(\s*)({_ONE_MARKER}(?:\s*{_ONE_MARKER})*)", re.IGNORECASE)
 # A marker still being written at the end of a streamed reply.
 _PARTIAL_MARKER = re.compile(r"\s*\[[^\]\n]{0,24}$")
 

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 
 from langchain_core.documents import Document
 
-from .glossary import translations
+from .glossary import expand, translations
 from .lexical import Analyzer
-from .text import split_sentences, words
+from .text import fold, split_sentences, words
+
+NAME_WEIGHT = 2.0
 
 _AMOUNT = re.compile(
     r"\d[\d\s.,]*\s*(milliards?|millions?|billions?|md|mds|k|%|€|\$|dollars|euros)|"
@@ -93,12 +95,6 @@ def passage_sentences(passages: list[Document]) -> list[Sentence]:
     return out
 
 
-def with_translations(text: str) -> str:
-    """``text`` followed by French translations of its English words."""
-    extra = [t for w in words(text) for t in translations(w)]
-    return f"{text} {' '.join(extra)}"
-
-
 class SentenceScorer:
     """Lexical and answer-type score of sentences for a question.
 
@@ -114,16 +110,20 @@ class SentenceScorer:
 
     def terms(self, text: str) -> set[str]:
         """Query terms of a text, English words also translated to French."""
-        return set(self.analyzer.query_terms(with_translations(text)))
+        return set(self.analyzer.query_terms(expand(text)))
 
     def concepts(self, query: str) -> list[tuple[frozenset[str], float]]:
-        """(alternative stems, weight) for each content word of the question."""
+        """(alternative stems, weight) for each content word of the question; names
+        (capitalised words) weigh double."""
         out: dict[frozenset[str], float] = {}
+        names = {fold(m.group(0)) for m in _NAME.finditer(query)}
         for word in self.analyzer.content_words(query):
             alts = frozenset(self.analyzer.query_terms(" ".join((word, *translations(word)))))
             weight = max((self.idf(t) for t in alts), default=0.0)
             if alts and weight > 0:
-                out[alts] = weight
+                # Names say what the question is about: a sentence about another
+                # company must not win on the other words.
+                out[alts] = weight * (NAME_WEIGHT if word in names else 1.0)
         return list(out.items())
 
     def lexical(self, concepts: list[tuple[frozenset[str], float]], sentence: Sentence) -> float:

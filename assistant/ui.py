@@ -330,8 +330,13 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         t = LABELS[lang]
         return f"# {t['title']}\n{t['intro']}"
 
-    def mode_text(lang: str, mode: str = "extractive", notice: str = "") -> str:
+    settings = assistant.settings
+    configured = "extractive" if getattr(settings, "llm", "none") == "none" else \
+        f"{settings.llm}:{getattr(settings, 'llm_model', '')}".rstrip(":")
+
+    def mode_text(lang: str, mode: str = "", notice: str = "") -> str:
         t = LABELS[lang]
+        mode = mode or configured
         shown = t["modes"] if mode == "extractive" else esc(mode)
         line = f"**{t['mode']}** : {shown}" if lang == "fr" else f"**{t['mode']}**: {shown}"
         return f"{line}\n\n_{esc(notice)}_" if notice else line
