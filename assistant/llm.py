@@ -77,6 +77,8 @@ _REASONS = {
 # A run of citation markers: [2], [1, 3], [2][4], [passage 2]; with the spaces before it.
 _ONE_MARKER = r"\[(?:(?:passages?|sources?)\s*)?\d+(?:\s*[,;]\s*\d+)*\s*\]"
 _MARKER = re.compile(rf"(\s*)({_ONE_MARKER}(?:\s*{_ONE_MARKER})*)", re.IGNORECASE)
+# "Standalone question:" and the like, before a condensed question.
+_LABEL = re.compile(r"^(?:standalone question|question(?: autonome)?)\s*:\s*", re.IGNORECASE)
 # A marker still being written at the end of a streamed reply.
 _PARTIAL_MARKER = re.compile(r"\s*\[[^\]\n]{0,24}$")
 
@@ -193,7 +195,8 @@ class LLMAnswerer:
                          + f"\n\nFollow-up question: {question}\n\nStandalone question:"),
         ]
         try:
-            rewritten = clean("".join(self._reply(messages))).strip("\"'«» ")
+            rewritten = clean("".join(self._reply(messages)))
+            rewritten = _LABEL.sub("", rewritten).strip("\"'«» ")
         except Exception as exc:
             log.warning("LLM condense failed (%s): searching the question as asked", _brief(exc))
             return question

@@ -400,7 +400,7 @@ def test_malformed_reply_falls_back(
         assistant: Assistant) -> None:
     script.raw = "data: {this is not json\n\n"
     answer = llm.answer(QUESTION, passages)
-    _assert_extractive_fallback(answer, assistant, passages, "(")
+    _assert_extractive_fallback(answer, assistant, passages, "(réponse invalide)")
 
 
 def test_empty_reply_falls_back(
@@ -521,3 +521,25 @@ def test_ollama_backend_reaches_the_v1_endpoint(
     assert script.requests[0]["path"] == "/v1/chat/completions"
     assert script.requests[0]["body"]["model"] == "llama-test"
     assert answer.sources == [passages[0]] and answer.mode == "ollama:llama-test"
+
+
+def test_non_streaming_model_works_too(
+        assistant: Assistant, server: FakeLLMServer, script: Script,
+        passages: list[Document]) -> None:
+    from langchain_openai import ChatOpenAI
+
+    model = ChatOpenAI(base_url=f"http://127.0.0.1:{server.port}/v1", model="test-model",
+                       api_key="k", timeout=2, max_retries=0, disable_streaming=True)
+    llm = LLMAnswerer(model, assistant.answerer, "openai:test-model")
+    script.content = "OpenAI a levé 6,6 milliards [3]."
+    items = list(llm.stream(QUESTION, passages))
+    assert not script.requests[0]["body"].get("stream")  # a plain chat.completion
+    assert items[0] == "OpenAI a levé 6,6 milliards [1]."
+    final = items[-1]
+    assert isinstance(final, Answer) and final.sources == [passages[2]]
+    assert llm.timeout == 2
+
+
+def test_condense_strips_a_label_and_quotes(llm: LLMAnswerer, script: Script) -> None:
+    script.content = "Standalone question: « Quelle est la valorisation d'OpenAI ? »"
+    assert llm.condense("Et sa valorisation ?", HISTORY) == "Quelle est la valorisation d'OpenAI ?"
