@@ -150,7 +150,9 @@ class ExtractiveAnswerer:
             new = holds(s) - have
             brings = [m for m in musts if m not in have and m in new]
             adds = q_terms & new
-            if brings or (adds and s.score >= 0.8 * best.score):
+            if brings or (adds and s.score >= 0.8 * best.score) or (
+                _continues(s, chosen, sentences) and s.score >= 0.5 * best.score
+            ):
                 chosen.append(s)
                 have |= new
         order = {id(s): n for n, s in enumerate(sentences)}
@@ -187,6 +189,22 @@ class ExtractiveAnswerer:
             text = text[: MAX_ANSWER_CHARS - 6].rsplit(" ", 1)[0] + f"… [{len(markers)}]"
         sources = [passages[p] for p in sorted(markers, key=lambda p: markers[p])]
         return Answer(text, sources, language=lang, quotes=[s.text for s in chosen])
+
+
+_ANAPHOR_START = re.compile(
+    r"^(?:il|elle|ils|elles|cette|ce|ces|celui-ci|celle-ci|son|sa|ses|leur|leurs|"
+    r"[aà] (?:sa|son|leur)|it|its|they|their|this|these|he|she|his|her)\b",
+    re.IGNORECASE,
+)
+
+
+def _continues(s: Sentence, chosen: list[Sentence], sentences: list[Sentence]) -> bool:
+    """Is ``s`` the sentence right after a chosen one, and about the same subject
+    (it opens with a pronoun: "Ils valent…", "A sa tête se trouve…")? News prose
+    often puts the answer there."""
+    n = next(i for i, x in enumerate(sentences) if x is s)
+    return (n > 0 and sentences[n - 1] in chosen and sentences[n - 1].passage == s.passage
+            and bool(_ANAPHOR_START.match(s.text)))
 
 
 def _musts(question: str) -> list[tuple[str, bool]]:

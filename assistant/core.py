@@ -21,7 +21,8 @@ from .embeddings import MultilingualEmbeddings, SentenceTransformerEmbeddings
 from .indexing import Indexer, Progress, RefreshReport, load_corpus
 from .ingest import ingest
 from .lexical import Analyzer
-from .retrieval import Leg, Retriever
+from .llm import build_answerer
+from .retrieval import Leg, Retriever, is_follow_up
 from .scoring import SentenceScorer
 from .settings import Settings
 from .store import Space, Store
@@ -69,6 +70,12 @@ class Assistant:
             SentenceScorer(self.analyzer, self._idf),
             embedder=embedders.get("multi") or embedders.get("dense"),
         )
+        self.llm_answerer = build_answerer(self.settings, self.answerer)
+
+    @property
+    def mode(self) -> str:
+        """The active answer mode: 'extractive' or the LLM's name."""
+        return self.llm_answerer.name if self.llm_answerer else "extractive"
 
     # -- building blocks ---------------------------------------------------
     def _idf(self, term: str) -> float:
@@ -162,16 +169,29 @@ class Assistant:
         q = check_question(question, self.settings.max_question_chars)
         if not q:
             return self.answerer.empty(q)
-        passages = self.retrieve(q, self.settings.default_k, history)
-        return self.answerer.answer(q, passages, history)
+        if self.llm_answerer is None:
+            passages = self.retrieve(q, self.settings.default_k, history)
+            return self.answerer.answer(q, passages, history)
+        return self.llm_answerer.answer(q, self._llm_passages(q, history), history)
 
-    def ask_stream(self, question: str, history: list[dict] | None = None) -> Iterator[str]:
-        """The answer's text as it grows (for the web chat); ends with the full text."""
-        answer = self.ask(question, history)
-        words = answer.text.split(" ")
-        for n in range(1, len(words) + 1, 4):
-            yield " ".join(words[:n])
-        yield answer.text
+    def _llm_passages(self, q: str, history: list[dict] | None) -> list[Document]:
+        assert self.llm_answerer is not None
+        # The LLM rewrites a follow-up into a standalone question before retrieval.
+        search = self.llm_answerer.condense(q, history) if history and is_follow_up(q) else q
+        return self.retrieve(search, self.settings.default_k, None if search != q else history)
+
+    def ask_stream(self, question: str,
+                   history: list[dict] | None = None) -> Iterator[str | Answer]:
+        """The answer's text as it grows (for the web chat), then the final Answer."""
+        q = check_question(question, self.settings.max_question_chars)
+        if self.llm_answerer is None or not q:
+            answer = self.ask(q, history)
+            words = answer.text.split(" ")
+            for n in range(1, len(words) + 1, 4):
+                yield " ".join(words[:n])
+            yield answer
+            return
+        yield from self.llm_answerer.stream(q, self._llm_passages(q, history), history)
 
 
 _default: Assistant | None = None

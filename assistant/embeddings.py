@@ -62,9 +62,8 @@ class SentenceTransformerEmbeddings(Embeddings):
     def dimension(self) -> int:
         """Length of the vectors this model makes."""
         model = self.model
-        getter = getattr(model, "get_embedding_dimension", None) or getattr(
-            model, "get_sentence_embedding_dimension"
-        )
+        getter = getattr(model, "get_embedding_dimension", None)
+        getter = getter or model.get_sentence_embedding_dimension
         dim = getter()
         return int(dim) if dim else len(self.embed_query("x"))
 

@@ -47,8 +47,11 @@ def user_turns(history: list[dict] | None) -> list[str]:
 
 
 def is_follow_up(question: str) -> bool:
-    """A question that leans on the conversation: a pronoun, and no name of its own."""
-    return bool(_ANAPHORA.search(question)) and not _NAME.search(question.strip())
+    """A question that leans on the conversation: no name of its own, and a pronoun
+    or hardly any words ("Combien au total ?")."""
+    if _NAME.search(question.strip()):
+        return False
+    return bool(_ANAPHORA.search(question)) or len(re.findall(r"\w{3,}", question)) <= 3
 
 
 def contextual_query(question: str, history: list[dict] | None) -> str:

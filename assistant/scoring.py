@@ -19,10 +19,31 @@ from .lexical import Analyzer
 from .text import fold, split_sentences, words
 
 NAME_WEIGHT = 2.0
+SYNONYM_SHARE = 0.7
+TYPE_BONUS = 0.25
+
+
+@dataclass(frozen=True)
+class Concept:
+    """A content word of the question: its own stems, its translations' and
+    synonyms' stems, its weight, and how much a synonym match is worth."""
+
+    own: frozenset[str]
+    alts: frozenset[str]
+    weight: float
+    alt_share: float
+
+    def match(self, terms: set[str]) -> float:
+        """Weight earned in a text with these terms."""
+        if self.own & terms:
+            return self.weight
+        return self.weight * self.alt_share if self.alts & terms else 0.0
 
 _AMOUNT = re.compile(
     r"\d[\d\s.,]*\s*(milliards?|millions?|billions?|md|mds|k|%|€|\$|dollars|euros)|"
-    r"\b(un|une|deux|trois|quatre|cinq|dix)\s+(milliards?|millions?)\b",
+    r"\b(un|une|deux|trois|quatre|cinq|dix)\s+(milliards?|millions?)\b|"
+    r"\b(dizaines?|centaines?|milliers|millions|milliards|tens|hundreds|thousands)\s+"
+    r"(de\s+|of\s+)?(milliers\s+de\s+|millions\s+de\s+|milliards\s+de\s+)?(dollars|euros)",
     re.IGNORECASE,
 )
 _NUMBER = re.compile(
@@ -112,34 +133,42 @@ class SentenceScorer:
         """Query terms of a text, English words also translated to French."""
         return set(self.analyzer.query_terms(expand(text)))
 
-    def concepts(self, query: str) -> list[tuple[frozenset[str], float]]:
-        """(alternative stems, weight) for each content word of the question; names
-        (capitalised words) weigh double."""
-        out: dict[frozenset[str], float] = {}
+    def concepts(self, query: str) -> list[Concept]:
+        """One :class:`Concept` per content word of the question."""
+        out: dict[frozenset[str], Concept] = {}
         names = {fold(m.group(0)) for m in _NAME.finditer(query)}
         for word in self.analyzer.content_words(query):
-            alts = frozenset(self.analyzer.query_terms(" ".join((word, *translations(word)))))
-            weight = max((self.idf(t) for t in alts), default=0.0)
-            if alts and weight > 0:
+            own = frozenset(self.analyzer.query_terms(word))
+            alts = frozenset(self.analyzer.query_terms(" ".join(translations(word)))) - own
+            weight = max((self.idf(t) for t in own | alts), default=0.0)
+            if weight > 0:
                 # Names say what the question is about: a sentence about another
                 # company must not win on the other words.
-                out[alts] = weight * (NAME_WEIGHT if word in names else 1.0)
-        return list(out.items())
+                weight *= NAME_WEIGHT if word in names else 1.0
+                # A synonym is weaker evidence than the word itself, unless the word
+                # cannot occur (an English word in French articles).
+                alt_share = SYNONYM_SHARE if any(self.idf(t) for t in own) else 1.0
+                out[own | alts] = Concept(own, alts, weight, alt_share)
+        return list(out.values())
 
-    def lexical(self, concepts: list[tuple[frozenset[str], float]], sentence: Sentence) -> float:
+    def lexical(self, concepts: list[Concept], sentence: Sentence) -> float:
         """Share (rarity-weighted) of the question's concepts in the sentence, 0..1;
         a concept found only in the sentence's context counts half."""
-        total = sum(w for _, w in concepts)
+        total = sum(c.weight for c in concepts)
         if not total:
             return 0.0
         own = set(self.analyzer.query_terms(sentence.text))
         ctx = set(self.analyzer.query_terms(sentence.context))
-        got = sum(w if alts & own else 0.5 * w if alts & ctx else 0.0 for alts, w in concepts)
+        got = sum(max(c.match(own), 0.5 * c.match(ctx)) for c in concepts)
         return got / total
 
     def score(self, query: str, needs: re.Pattern | None, sentences: list[Sentence]) -> None:
         """Set each sentence's ``score``: lexical share + answer-type bonus."""
         concepts = self.concepts(query)
+        asked = {fold(m.group(0)) for m in _NAME.finditer(query)}
         for s in sentences:
-            kind = 0.25 if needs is not None and needs.search(s.text) else 0.0
-            s.score = self.lexical(concepts, s) + kind
+            if needs is _NAME:  # "who/which": a name the question does not already give
+                hit = any(fold(m.group(0)) not in asked for m in _NAME.finditer(s.text))
+            else:
+                hit = needs is not None and bool(needs.search(s.text))
+            s.score = self.lexical(concepts, s) + (TYPE_BONUS if hit else 0.0)

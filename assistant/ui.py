@@ -353,8 +353,17 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             chat.append({"role": "user", "content": esc(message)})
         chat.append({"role": "assistant", "content": t["thinking"]})
         yield "", chat, history, gr.skip(), gr.skip()
+        answer = None
         try:
-            answer = assistant.ask(message, history)
+            for item in assistant.ask_stream(message, history):
+                if isinstance(item, Answer):
+                    answer = item
+                elif item:
+                    chat[-1] = {"role": "assistant", "content": esc(item) + " ▌"}
+                    yield "", chat, history, gr.skip(), gr.skip()
+                    time.sleep(0.03)
+            if answer is None:
+                raise RuntimeError("the answer stream ended without an answer")
         except (ValueError, TypeError) as e:
             log.warning("bad question %r: %s", message[:200], e)
             chat[-1] = {"role": "assistant", "content": esc(t["bad_input"])}
@@ -367,12 +376,6 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             return
         if not message.strip() and not answer.sources and lang in MESSAGES:
             answer.text = MESSAGES[lang]["empty"]  # in the interface's language
-        words = answer.text.split(" ")
-        step = 3
-        for n in range(step, len(words), step):
-            chat[-1] = {"role": "assistant", "content": esc(" ".join(words[:n])) + " ▌"}
-            yield "", chat, history, gr.skip(), gr.skip()
-            time.sleep(0.03)
         chat[-1] = {"role": "assistant", "content": answer_markdown(answer, lang)}
         if message.strip():
             history += [{"role": "user", "content": message},
@@ -487,7 +490,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     )
                     refresh_btn = gr.Button(t0["refresh"], size="sm")
 
-        ui = {"api_visibility": "private"}
+        ui: dict[str, Any] = {"api_visibility": "private"}
         outs = [msg, chatbot, history, found, mode_md]
         msg.submit(respond, [msg, chatbot, history, k, lang], outs, **ui)
         send.click(respond, [msg, chatbot, history, k, lang], outs, **ui)

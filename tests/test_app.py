@@ -213,6 +213,12 @@ class FakeAssistant:
         return Answer("D’après l’article : Zorglub a levé 3 milliards de dollars. [1]", [doc],
                       language="fr", quotes=["Zorglub a levé 3 milliards de dollars."])
 
+    def ask_stream(self, question: str, history: list | None = None):
+        answer = self.ask(question, history)
+        for n in range(1, len(answer.text), 12):
+            yield answer.text[:n]
+        yield answer
+
     def retrieve(self, question: str, k: int = 4, history: list | None = None,
                  where: dict | None = None) -> list:
         from assistant.core import check_k

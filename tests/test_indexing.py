@@ -18,7 +18,8 @@ language: fr
 published: "2024-12"
 ---
 
-La start-up Zorglub a levé 3 milliards de dollars en décembre 2024. Son fondateur, Jean Dupont, vise la superintelligence.
+La start-up Zorglub a levé 3 milliards de dollars en décembre 2024.
+Son fondateur, Jean Dupont, vise la superintelligence.
 """
 
 
