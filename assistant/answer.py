@@ -134,20 +134,16 @@ class ExtractiveAnswerer:
         if best.score < self.min_score:
             return []
         chosen = [best]
-        analyzer = self.scorer.analyzer
         q_terms = self.scorer.terms(query)
         musts = [m for m, strict in _musts(question) if strict]
 
-        def holds(s: Sentence) -> set[str]:
-            return {fold(w) for w in words(s.context)} | set(analyzer.query_terms(s.context))
-
-        have = holds(best)
+        have = self._holds(best.context)
         for s in ranked[1:]:
             if len(chosen) == MAX_SENTENCES or s.score < 0.4 * best.score:
                 break
             if sum(len(c.text) + 5 for c in chosen) + len(s.text) > MAX_ANSWER_CHARS - 40:
                 continue
-            new = holds(s) - have
+            new = self._holds(s.context) - have
             brings = [m for m in musts if m not in have and m in new]
             adds = q_terms & new
             if brings or (adds and s.score >= 0.8 * best.score) or (
@@ -158,13 +154,14 @@ class ExtractiveAnswerer:
         order = {id(s): n for n, s in enumerate(sentences)}
         return sorted(chosen, key=lambda s: order[id(s)])
 
+    def _holds(self, text: str) -> set[str]:
+        """The folded words and the stems of a text, to check what it mentions."""
+        return {fold(w) for w in words(text)} | set(self.scorer.analyzer.query_terms(text))
+
     def _covers(self, question: str, contexts: list[str]) -> bool:
         """Do the chosen sentences hold every name, number and the thing asked for?"""
         analyzer = self.scorer.analyzer
-        have: set[str] = set()
-        for c in contexts:
-            have |= {fold(w) for w in words(c)}
-            have |= set(analyzer.query_terms(c))
+        have = self._holds("\n".join(contexts))
         english = detect_language(question) == "en"
         for must, strict in _musts(question):
             if english and not strict and not translations(must):

@@ -29,8 +29,13 @@ class Chunk:
 
     @property
     def indexed_text(self) -> str:
-        """What the search legs see: the section title gives the passage its context."""
-        return f"{self.section}\n{self.text}" if self.section else self.text
+        """What the search legs see (see :func:`indexed_text`)."""
+        return indexed_text(self.section, self.text)
+
+
+def indexed_text(section: str, text: str) -> str:
+    """What the search legs see of a passage: its section title gives it context."""
+    return f"{section}\n{text}" if section else text
 
 
 def chunk_id(article_id: str, position: int) -> str:

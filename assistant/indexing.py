@@ -18,7 +18,7 @@ from pathlib import Path
 from langchain_core.embeddings import Embeddings
 
 from .chunking import Chunk, chunk_article
-from .sources import Article, SourceError, corpus_files, load_article
+from .sources import Article, SourceError, corpus_files, load_article, slugify
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -148,8 +148,6 @@ def load_corpus(corpus_dir: Path, report: RefreshReport) -> tuple[list[Article],
             article = load_article(path)
         except SourceError as exc:
             report.errors.append((str(path), str(exc)))
-            from .sources import slugify
-
             unreadable.add(slugify(path.stem))
             continue
         if article.id in articles:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
+from .chunking import indexed_text
 from .glossary import expand
 from .lexical import Analyzer, LexicalIndex
 from .scoring import SentenceScorer, passage_sentences, question_needs
@@ -149,8 +150,7 @@ class Retriever:
 
 
 def _indexed(hit: Hit) -> str:
-    section = str(hit.metadata.get("section") or "")
-    return f"{section}\n{hit.text}" if section else hit.text
+    return indexed_text(str(hit.metadata.get("section") or ""), hit.text)
 
 
 def _document(hit: Hit, score: float) -> Document:

@@ -5,7 +5,11 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -25,6 +29,25 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def wait_http_ok(url: str, proc: subprocess.Popen, log: Path, timeout: float) -> float:
+    """Seconds until ``url`` answers (any HTTP status < 500); fails if the app dies."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if proc.poll() is not None:
+            pytest.fail(f"app.py exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as r:
+                if r.status == 200:
+                    return time.monotonic() - start
+        except urllib.error.HTTPError as e:
+            if e.code < 500:
+                return time.monotonic() - start
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.25)
+    pytest.fail(f"app.py did not serve {url} in {timeout} s:\n{log.read_text()[-3000:]}")
 
 
 @pytest.fixture(scope="session")

@@ -5,14 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, free_port
+from conftest import ROOT, free_port, wait_http_ok
 from gradio_client import Client
 
 from assistant.settings import Settings
@@ -29,25 +28,6 @@ def app_env(settings: Settings, **extra: str) -> dict[str, str]:
     e.pop("ASSISTANT_AUTH", None)
     e.update(extra)
     return e
-
-
-def wait_http_ok(url: str, proc: subprocess.Popen, log: Path, timeout: float) -> float:
-    """Seconds until ``url`` answers (any HTTP status < 500); fails if the app dies."""
-    start = time.monotonic()
-    while time.monotonic() - start < timeout:
-        if proc.poll() is not None:
-            pytest.fail(f"app.py exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as r:
-                if r.status == 200:
-                    return time.monotonic() - start
-        except urllib.error.HTTPError as e:
-            if e.code < 500:
-                return time.monotonic() - start
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.25)
-    pytest.fail(f"app.py did not serve {url} in {timeout} s:\n{log.read_text()[-3000:]}")
 
 
 def start_app(env: dict[str, str], log: Path) -> tuple[subprocess.Popen, str]:

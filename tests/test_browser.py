@@ -6,14 +6,11 @@ import os
 import shutil
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, free_port
+from conftest import ROOT, free_port, wait_http_ok
 
 from assistant.settings import Settings
 
@@ -39,21 +36,6 @@ La société <b onmouseover="window.__pwned=1">Zorglub</b> fabrique des rayons.
 sync_api = pytest.importorskip("playwright.sync_api")
 
 
-def _wait_page(url: str, proc: subprocess.Popen, log: Path, timeout: float = 120) -> None:
-    start = time.monotonic()
-    while time.monotonic() - start < timeout:
-        if proc.poll() is not None:
-            pytest.fail(f"app.py exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as r:
-                if r.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.25)
-    pytest.fail(f"app.py did not serve {url}:\n{log.read_text()[-3000:]}")
-
-
 @pytest.fixture(scope="module")
 def server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`python app.py` over its own corpus copy, with a hostile article added."""
@@ -77,7 +59,7 @@ def server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iter
                                 stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     try:
-        _wait_page(url, proc, log)
+        wait_http_ok(url, proc, log, 120)
         yield url
     finally:
         proc.terminate()

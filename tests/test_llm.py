@@ -395,20 +395,16 @@ def test_unreachable_server_falls_back(
     _assert_extractive_fallback(answer, assistant, passages, "serveur injoignable")
 
 
-def test_malformed_reply_falls_back(
+@pytest.mark.parametrize(("field", "value", "reason"), [
+    ("raw", "data: {this is not json\n\n", "(réponse invalide)"),
+    ("content", "", "réponse vide"),
+])
+def test_malformed_or_empty_reply_falls_back(
         llm: LLMAnswerer, script: Script, passages: list[Document],
-        assistant: Assistant) -> None:
-    script.raw = "data: {this is not json\n\n"
+        assistant: Assistant, field: str, value: str, reason: str) -> None:
+    setattr(script, field, value)
     answer = llm.answer(QUESTION, passages)
-    _assert_extractive_fallback(answer, assistant, passages, "(réponse invalide)")
-
-
-def test_empty_reply_falls_back(
-        llm: LLMAnswerer, script: Script, passages: list[Document],
-        assistant: Assistant) -> None:
-    script.content = ""
-    answer = llm.answer(QUESTION, passages)
-    _assert_extractive_fallback(answer, assistant, passages, "réponse vide")
+    _assert_extractive_fallback(answer, assistant, passages, reason)
 
 
 def test_failure_notice_is_in_the_question_language(
