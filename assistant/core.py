@@ -25,7 +25,7 @@ from .llm import build_answerer
 from .retrieval import Leg, Retriever, is_follow_up
 from .scoring import SentenceScorer
 from .settings import Settings
-from .store import Space, Store
+from .store import Space, Store, connect
 from .text import clean
 
 log = logging.getLogger(__name__)
@@ -90,9 +90,13 @@ class Assistant:
                     Space(key, getattr(e, "name", key), int(getattr(e, "dimension", 0)))
                     for key, e in self.embedders.items()
                 ]
-                self._store = Store(
-                    self.settings.collection, spaces, path=Path(self.settings.index_dir)
-                )
+                s = self.settings
+                if s.chroma_url:
+                    client = connect(s.chroma_url, token=s.chroma_token.get_secret_value(),
+                                     tenant=s.chroma_tenant, database=s.chroma_database)
+                    self._store = Store(s.collection, spaces, client=client)
+                else:
+                    self._store = Store(s.collection, spaces, path=Path(s.index_dir))
             return self._store
 
     @property
@@ -107,7 +111,9 @@ class Assistant:
 
     def indexer(self) -> Indexer:
         """An indexer writing into this assistant's store."""
-        return Indexer(self.store, self.embedders, self.settings.chunk_chars)
+        s = self.settings
+        return Indexer(self.store, self.embedders, s.chunk_chars,
+                       origin=str(Path(s.corpus_dir).resolve()), shared=bool(s.chroma_url))
 
     def ensure_index(self) -> None:
         """On first use, build the index if missing, or sync it with the corpus."""
@@ -116,7 +122,8 @@ class Assistant:
                 return
             missing = not self.store.exists() or self.store.count() == 0
             if missing:
-                log.info("no index in %s: building it from %s", self.settings.index_dir,
+                log.info("no index in %s: building it from %s",
+                         self.settings.chroma_url or self.settings.index_dir,
                          self.settings.corpus_dir)
             if missing or self.settings.auto_refresh:
                 self._refresh()

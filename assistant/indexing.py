@@ -63,18 +63,27 @@ def chunk_metadata(article: Article, chunk: Chunk, n_chunks: int) -> dict:
 
 
 class Indexer:
-    """Embeds articles' passages into a :class:`Store`, skipping unchanged ones."""
+    """Embeds articles' passages into a :class:`Store`, skipping unchanged ones.
 
-    def __init__(self, store: Store, embedders: dict[str, Embeddings], chunk_chars: int):
+    ``origin`` names the corpus folder the articles come from; it is recorded with
+    each passage. In a ``shared`` store (a Chroma server used by several processes,
+    each with its own corpus folder) a sync removes only articles of its own origin.
+    """
+
+    def __init__(self, store: Store, embedders: dict[str, Embeddings], chunk_chars: int,
+                 *, origin: str = "", shared: bool = False):
         self.store = store
         self.embedders = embedders
         self.chunk_chars = chunk_chars
+        self.origin = origin
+        self.shared = shared
 
-    def _index_state(self) -> dict[str, tuple[set[str], set[str], int]]:
-        """article id → (its ids, its hashes, expected count), over every space."""
+    def _index_state(self) -> dict[str, tuple[set[str], set[str], int, str]]:
+        """article id → (its ids, its hashes, expected count, origin), over every space."""
         ids: dict[str, set[str]] = defaultdict(set)
         hashes: dict[str, set[str]] = defaultdict(set)
         counts: dict[str, int] = {}
+        origins: dict[str, str] = {}
         per_space = [self.store.metadatas(key) for key in self.store.spaces]
         primary = per_space[0]
         for cid, meta in primary.items():
@@ -82,6 +91,7 @@ class Indexer:
             ids[aid].add(cid)
             hashes[aid].add(str(meta.get("article_hash", "")))
             counts[aid] = int(meta.get("n_chunks", -1))
+            origins[aid] = str(meta.get("corpus", ""))
         for other in per_space[1:]:
             for cid, meta in other.items():
                 aid = str(meta.get("article_id", ""))
@@ -91,7 +101,8 @@ class Indexer:
         for aid in ids:
             if any(set(ids[aid]) - set(o) for o in per_space[1:]):
                 hashes[aid].add("")  # a space misses some passages: redo the article
-        return {aid: (ids[aid], hashes[aid], counts.get(aid, -1)) for aid in ids}
+        return {aid: (ids[aid], hashes[aid], counts.get(aid, -1), origins.get(aid, ""))
+                for aid in ids}
 
     def sync(self, articles: list[Article], *, keep: set[str] | None = None,
              progress: Progress | None = None, report: RefreshReport | None = None,
@@ -112,7 +123,7 @@ class Indexer:
         total = sum(len(c) for _, c in todo)
         done = 0
         for article, chunks in todo:
-            self._write(article, chunks, state.get(article.id, (set(), set(), 0))[0])
+            self._write(article, chunks, state[article.id][0] if article.id in state else set())
             (report.updated if article.id in state else report.added).append(article.id)
             done += len(chunks)
             report.passages_embedded += len(chunks)
@@ -120,8 +131,8 @@ class Indexer:
                 progress(done, total, article.id)
         if prune:
             wanted = {a.id for a in articles} | (keep or set())
-            for aid, (ids, _, _) in state.items():
-                if aid not in wanted:
+            for aid, (ids, _, _, origin) in state.items():
+                if aid not in wanted and (not self.shared or origin == self.origin):
                     self.store.delete(sorted(ids))
                     report.removed.append(aid)
         return report
@@ -129,7 +140,8 @@ class Indexer:
     def _write(self, article: Article, chunks: list[Chunk], old_ids: set[str]) -> None:
         texts = [c.indexed_text for c in chunks]
         vectors = {key: emb.embed_documents(texts) for key, emb in self.embedders.items()}
-        metas = [chunk_metadata(article, c, len(chunks)) for c in chunks]
+        metas = [chunk_metadata(article, c, len(chunks)) | {"corpus": self.origin}
+                 for c in chunks]
         self.store.upsert([c.id for c in chunks], [c.text for c in chunks], metas, vectors)
         self.store.delete(sorted(old_ids - {c.id for c in chunks}))
         log.info("indexed %s (%d passages)", article.id, len(chunks))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from dataclasses import dataclass
 
 from langchain_core.documents import Document
@@ -27,6 +28,8 @@ from .text import clean
 log = logging.getLogger(__name__)
 
 RRF_K = 60
+#: Seconds between checks that the store is unchanged (another process may write to it).
+VERSION_CHECK_SECONDS = 1.0
 
 _ANAPHORA = re.compile(
     r"\b(it|its|they|them|their|this|that|these|those|he|she|his|her|there|"
@@ -86,6 +89,8 @@ class Retriever:
         self.rerank_k = rerank_k
         self.rerank_weight = rerank_weight
         self._lexical: LexicalIndex | None = None
+        self._version: tuple = ()
+        self._checked = 0.0
         self._lock = threading.Lock()
 
     def invalidate(self) -> None:
@@ -94,8 +99,14 @@ class Retriever:
             self._lexical = None
 
     def lexical(self) -> LexicalIndex:
-        """The BM25 index over every passage of the store."""
+        """The BM25 index over every passage of the store, rebuilt when the store
+        changed (checked at most every VERSION_CHECK_SECONDS)."""
         with self._lock:
+            now = time.monotonic()
+            if self._lexical is None or now - self._checked >= VERSION_CHECK_SECONDS:
+                version, self._checked = self.store.version(), now
+                if version != self._version:
+                    self._lexical, self._version = None, version
             if self._lexical is None:
                 hits = self.store.passages()
                 self._lexical = LexicalIndex(
@@ -157,4 +168,5 @@ def _document(hit: Hit, score: float) -> Document:
     meta = dict(hit.metadata)
     meta["score"] = round(score, 4)
     meta.pop("article_hash", None)
+    meta.pop("corpus", None)
     return Document(page_content=hit.text, metadata=meta, id=hit.id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +34,22 @@ class Settings(BaseSettings):
     )
     collection: str = Field(
         "articles", description="Name of the Chroma collection holding the passages."
+    )
+    chroma_url: str = Field(
+        "",
+        description=(
+            "URL of a Chroma server (`chroma run`), e.g. http://127.0.0.1:8000, shared "
+            "by several app processes. Empty = embedded Chroma in the index folder."
+        ),
+    )
+    chroma_token: SecretStr = Field(
+        SecretStr(""),
+        description="Token for the Chroma server, if it asks for one (sent as a bearer "
+                    "token and as X-Chroma-Token).",
+    )
+    chroma_tenant: str = Field("default_tenant", description="Chroma server tenant.")
+    chroma_database: str = Field(
+        "default_database", description="Chroma server database (must exist)."
     )
     embedding_model: str = Field(
         "",

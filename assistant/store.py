@@ -11,14 +11,20 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import chromadb
 from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import NotFoundError
 
 log = logging.getLogger(__name__)
+
+#: Key of the collection metadata that changes on every write (see Store.version).
+MODIFIED = "modified"
 
 
 class IndexMismatch(RuntimeError):
@@ -42,6 +48,21 @@ class Hit:
     text: str
     metadata: dict[str, Any]
     score: float
+
+
+def connect(url: str, *, token: str = "", tenant: str = chromadb.DEFAULT_TENANT,
+            database: str = chromadb.DEFAULT_DATABASE) -> Any:
+    """A client of the Chroma server at ``url`` (``http[s]://host[:port]``)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
+        raise ValueError(f"Chroma server URL must look like http://host:port, not {url!r}")
+    ssl = parts.scheme == "https"
+    # Chroma servers read the token from either header, depending on their configuration.
+    headers = {"Authorization": f"Bearer {token}", "X-Chroma-Token": token} if token else None
+    return chromadb.HttpClient(
+        host=parts.hostname, port=parts.port or (443 if ssl else 80), ssl=ssl, headers=headers,
+        settings=ChromaSettings(anonymized_telemetry=False), tenant=tenant, database=database,
+    )
 
 
 class Store:
@@ -105,6 +126,27 @@ class Store:
         """Number of passages."""
         return int(self.collection(self.primary).count())
 
+    def version(self) -> tuple[str, str, int]:
+        """Changes whenever the passages change, also when another process sharing
+        the Chroma server changed them: (collection id, change marker, count)."""
+        try:
+            col = self.client.get_collection(self._collection_name(self.primary),
+                                             embedding_function=None)
+        except NotFoundError:
+            col = None
+        with self._lock:
+            cached = self._collections.get(self.primary)
+            if cached is not None and (col is None or cached.id != col.id):
+                self._collections.clear()  # dropped or rebuilt by another process
+        if col is None:
+            return ("", "", 0)
+        return (str(col.id), str((col.metadata or {}).get(MODIFIED, "")), int(col.count()))
+
+    def _touch(self) -> None:
+        # A new marker tells processes sharing this store that the passages changed.
+        col = self.collection(self.primary)
+        col.modify(metadata={**(col.metadata or {}), MODIFIED: uuid.uuid4().hex})
+
     def upsert(self, ids: list[str], texts: list[str], metadatas: list[dict],
                vectors: dict[str, list[list[float]]]) -> None:
         """Insert or replace passages; ``vectors`` has one list per space."""
@@ -114,12 +156,14 @@ class Store:
             self.collection(key).upsert(
                 ids=ids, documents=texts, metadatas=metadatas, embeddings=vectors[key]
             )
+        self._touch()
 
     def delete(self, ids: list[str]) -> None:
         """Remove passages by id (missing ids are ignored)."""
         if ids:
             for key in self.spaces:
                 self.collection(key).delete(ids=ids)
+            self._touch()
 
     def metadatas(self, key: str | None = None) -> dict[str, dict]:
         """Every passage id with its metadata, for one space."""

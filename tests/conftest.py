@@ -10,6 +10,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,9 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from assistant.core import Assistant  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
+
+#: ASSISTANT_TEST_CHROMA=server runs the tests against a `chroma run` server.
+SERVER_MODE = os.environ.get("ASSISTANT_TEST_CHROMA", "") == "server"
 
 
 def free_port() -> int:
@@ -50,6 +55,52 @@ def wait_http_ok(url: str, proc: subprocess.Popen, log: Path, timeout: float) ->
     pytest.fail(f"app.py did not serve {url} in {timeout} s:\n{log.read_text()[-3000:]}")
 
 
+def start_chroma(data: Path, log: Path, timeout: float = 60) -> tuple[subprocess.Popen, str]:
+    """A `chroma run` server on a free port, its data in ``data``; returns (process, URL)."""
+    port = free_port()
+    chroma = Path(sys.executable).with_name("chroma")
+    proc = subprocess.Popen(
+        [str(chroma), "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(data)],
+        stdout=log.open("wb"), stderr=subprocess.STDOUT,
+        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_http_ok(f"{url}/api/v2/heartbeat", proc, log, timeout)
+    except BaseException:
+        stop(proc)
+        raise
+    return proc, url
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Terminate a process started by a test, killing it if it lingers."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.fixture(scope="session")
+def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """URL of a `chroma run` server for the session (data in a temp folder)."""
+    d = tmp_path_factory.mktemp("chroma")
+    proc, url = start_chroma(d / "data", d / "chroma.log")
+    yield url
+    stop(proc)
+
+
+def own_index(settings: Settings, where: Path, **changes: object) -> Settings:
+    """``settings`` with an index of its own: a folder under ``where`` (embedded) or
+    a new collection (on a Chroma server)."""
+    changes.setdefault("index_dir", where / "index")
+    if changes.get("chroma_url", settings.chroma_url):
+        changes.setdefault("collection", f"test-{uuid.uuid4().hex[:12]}")
+    return settings.model_copy(update=changes)
+
+
 @pytest.fixture(scope="session")
 def corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the project's corpus folder (tests may not touch the real one)."""
@@ -60,9 +111,14 @@ def corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def settings(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """Settings pointing at the copied corpus and a fresh temp index."""
-    return Settings(corpus_dir=corpus_dir, index_dir=tmp_path_factory.mktemp("index"))
+def settings(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory,
+             request: pytest.FixtureRequest) -> Settings:
+    """Settings pointing at the copied corpus and a fresh temp index (with
+    ASSISTANT_TEST_CHROMA=server: a fresh collection on a `chroma run` server)."""
+    s = Settings(corpus_dir=corpus_dir, index_dir=tmp_path_factory.mktemp("index"))
+    if SERVER_MODE:
+        s = own_index(s, Path(s.index_dir), chroma_url=request.getfixturevalue("chroma_url"))
+    return s
 
 
 @pytest.fixture(scope="session")
@@ -77,5 +133,7 @@ def env(settings: Settings) -> dict[str, str]:
     e = dict(os.environ)
     e["ASSISTANT_CORPUS_DIR"] = str(settings.corpus_dir)
     e["ASSISTANT_INDEX_DIR"] = str(settings.index_dir)
+    e["ASSISTANT_CHROMA_URL"] = settings.chroma_url
+    e["ASSISTANT_COLLECTION"] = settings.collection
     e["PYTHONPATH"] = str(ROOT)
     return e

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import own_index
 
 from assistant.core import Assistant
 from assistant.settings import Settings
@@ -24,11 +25,11 @@ Son fondateur, Jean Dupont, vise la superintelligence.
 
 
 @pytest.fixture()
-def own(assistant: Assistant, corpus_dir: Path, tmp_path: Path) -> Assistant:
+def own(assistant: Assistant, settings: Settings, corpus_dir: Path, tmp_path: Path) -> Assistant:
     """An assistant on its own corpus copy and index, sharing the loaded models."""
     corpus = tmp_path / "corpus"
     shutil.copytree(corpus_dir, corpus)
-    s = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    s = own_index(settings, tmp_path, corpus_dir=corpus)
     return Assistant(s, embedders=assistant.embedders)
 
 
@@ -83,6 +84,6 @@ def test_unreadable_file_is_reported_and_nothing_is_lost(own: Assistant) -> None
 def test_another_model_is_refused_with_the_rebuild_command(own: Assistant) -> None:
     own.refresh()
     other = Store(own.settings.collection, [Space("dense", "other-model", 384)],
-                  path=Path(own.settings.index_dir))
+                  client=own.store.client)
     with pytest.raises(IndexMismatch, match="refresh --rebuild"):
         other.count()
