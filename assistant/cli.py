@@ -15,22 +15,27 @@ def _refresh(assistant: Assistant, args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     bar: tqdm | None = None
+    articles = 0
 
     def progress(done: int, total: int, article_id: str) -> None:
-        nonlocal bar
+        nonlocal bar, articles
         if bar is None:
             bar = tqdm(total=total, unit="passage", desc="Embedding", file=sys.stderr)
-        bar.set_postfix_str(article_id[:30])
+        articles += 1
+        bar.set_postfix_str(f"{articles} article{'s' * (articles > 1)}, last {article_id[:30]}",
+                            refresh=False)
         bar.update(done - bar.n)
 
     report = assistant.refresh(args.sources or None, rebuild=args.rebuild, progress=progress)
     if bar is not None:
         bar.close()
     rows = [("added", report.added), ("updated", report.updated),
-            ("removed", report.removed), ("unchanged", report.unchanged)]
-    print(f"{'':<10} {'articles':>8}  ids")
+            ("removed", report.removed), ("unchanged", report.unchanged),
+            ("errors", [source for source, _ in report.errors])]
+    print(f"{'':<10} {'count':>8}  article ids / sources")
     for name, ids in rows:
-        print(f"{name:<10} {len(ids):>8}  {', '.join(ids[:5])}{' …' if len(ids) > 5 else ''}")
+        listed = ", ".join(ids[:5]) + (" …" if len(ids) > 5 else "")
+        print(f"{name:<10} {len(ids):>8}  {listed}".rstrip())
     print(f"passages embedded: {report.passages_embedded}")
     for source, message in report.errors:
         print(f"error: {source}: {message}")

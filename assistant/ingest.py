@@ -41,6 +41,8 @@ MAX_FEED_ENTRIES = 50
 #: A web page whose extracted text is shorter than this is not an article: trafilatura
 #: falls back to whatever text a page has (a menu, a consent banner, a login wall).
 MIN_PAGE_WORDS = 20
+#: Front-matter key of the link an article was fetched from, when it redirected to ``url``.
+LINK_KEY = "link"
 _FEED_TYPES = ("rss", "atom", "xml")
 _URL_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 _BOILERPLATE = re.compile(
@@ -99,12 +101,14 @@ class _Corpus:
             except SourceError as exc:
                 log.warning("corpus file %s unreadable: %s", path.name, exc)
                 continue
-            self._remember(article.id, article.url, article.text)
+            self._remember(article.id, article.url, article.text,
+                           str(article.extra.get(LINK_KEY) or ""))
 
-    def _remember(self, aid: str, url: str, text: str) -> None:
+    def _remember(self, aid: str, url: str, text: str, link: str = "") -> None:
         self.ids.add(aid)
-        if url:
-            self.urls.setdefault(normalise_url(url), aid)
+        for u in (url, link):
+            if u:
+                self.urls.setdefault(normalise_url(u), aid)
         if text:
             self.hashes.setdefault(text_hash(text), aid)
 
@@ -131,7 +135,7 @@ class _Corpus:
                 n += 1
                 aid = f"{base[:76]}-{n}"
             _write_article(self.dir, aid, article)
-            self._remember(aid, article.url, article.text)
+            self._remember(aid, article.url, article.text, str(article.extra.get(LINK_KEY, "")))
             return aid, True
 
 
@@ -317,7 +321,12 @@ def _ingest_url(url: str, corpus: _Corpus, result: IngestResult, *, allow_privat
         _ingest_feed(fetched, corpus, result, allow_private=allow_private, timeout=timeout,
                      max_bytes=max_bytes)
         return
-    _record(corpus.store(_page_article(fetched, hint or {})), result)
+    article = _page_article(fetched, hint or {})
+    if normalise_url(url) != normalise_url(fetched.url):
+        # The link redirected (a feed's tracking link, a moved page): remember it too,
+        # so that the next refresh of the feed knows the entry without fetching it.
+        article.extra[LINK_KEY] = url
+    _record(corpus.store(article), result)
 
 
 def _ingest_feed(fetched: Fetched, corpus: _Corpus, result: IngestResult, *,

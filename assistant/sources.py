@@ -65,7 +65,13 @@ def _front_matter(raw: str) -> tuple[dict, str]:
         if len(parts) >= 2:
             head = parts[0][3:]
             body = parts[1].split("\n", 1)[1] if "\n" in parts[1] else ""
-            meta = yaml.safe_load(head) or {}
+            try:
+                meta = yaml.safe_load(head) or {}
+            except yaml.YAMLError as exc:
+                mark = getattr(exc, "problem_mark", None)
+                where = f" at line {mark.line + 1}" if mark is not None else ""
+                problem = getattr(exc, "problem", None) or exc.__class__.__name__
+                raise SourceError(f"front matter is not valid YAML ({problem}{where})") from exc
             if not isinstance(meta, dict):
                 raise SourceError("front matter is not a mapping of keys to values")
             return meta, body
@@ -120,7 +126,8 @@ def load_article(path: Path) -> Article:
     except SourceError as exc:
         raise SourceError(f"{path.name}: {exc}") from exc
     except Exception as exc:  # a library's own parse error: report it, keep going
-        raise SourceError(f"{path.name}: unreadable ({exc.__class__.__name__}: {exc})") from exc
+        reason = " ".join(str(exc).split())  # one line, whatever the library said
+        raise SourceError(f"{path.name}: unreadable ({exc.__class__.__name__}: {reason})") from exc
     body = "\n".join(clean(line) for line in body.splitlines()).strip()
     if not body:
         raise SourceError(f"{path.name}: no text in it")

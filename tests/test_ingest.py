@@ -2,171 +2,34 @@
 
 from __future__ import annotations
 
-import collections
 import functools
 import shutil
 import ssl
 import subprocess
-import threading
 import time
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urljoin
 
 import httpx
 import pytest
+from news_site import (  # site_fixture, base_fixture: the fixtures site and base
+    ARTICLE_BODY_FR,
+    BOILERPLATE_WORDS,
+    FEED_ARTICLES,
+    base_fixture,  # noqa: F401
+    make_pdf,
+    page,
+    requests_since,
+    serve,
+    site_fixture,  # noqa: F401
+    treat_as_public,
+)
 
 from assistant import fetch as fetch_mod
 from assistant.fetch import FetchError, check_url, fetch
 from assistant.ingest import IngestResult, ingest, save_text
 from assistant.sources import SourceError, corpus_files, load_article
-
-ARTICLE_BODY_FR = [
-    "La part des déplacements à vélo a doublé en cinq ans dans la métropole de Lyon, "
-    "selon une étude publiée mardi par l'agence d'urbanisme.",
-    "Les nouvelles pistes cyclables du cours Lafayette ont été empruntées par plus de "
-    "12 000 cyclistes par jour au printemps, un record pour la ville.",
-    "La municipalité prévoit d'investir 200 millions d'euros supplémentaires d'ici 2026 "
-    "pour relier les communes de la périphérie au centre.",
-]
-# Words that appear only in the page's navigation, cookie banner and footer.
-BOILERPLATE_WORDS = ["Accueil", "Politique", "cookies", "Mentions légales", "newsletter",
-                     "Tous droits réservés", "Plan du site"]
-
-
-def page(title: str, paragraphs: list[str], lang: str = "fr", date: str = "2024-05-12") -> str:
-    """An article page wrapped in navigation, a cookie banner and a footer."""
-    body = "\n".join(f"<p>{p}</p>" for p in paragraphs)
-    return f"""<!doctype html><html lang="{lang}"><head><meta charset="utf-8">
-<title>{title} - Le Journal</title><meta property="og:title" content="{title}">
-<meta name="date" content="{date}"><meta property="og:site_name" content="Le Journal"></head>
-<body>
-<div id="cookie-banner" class="cookie-consent">Nous utilisons des cookies.
-<button>Accepter les cookies</button><button>Refuser tout</button></div>
-<header><nav><ul><li><a href="/">Accueil</a></li><li><a href="/politique">Politique</a></li>
-<li><a href="/sport">Sport</a></li></ul></nav></header>
-<main><article><h1>{title}</h1>
-{body}
-</article></main>
-<footer><p>Mentions légales - Plan du site - Abonnez-vous à notre newsletter</p>
-<p>© 2024 Le Journal. Tous droits réservés.</p></footer>
-</body></html>"""
-
-
-FEED_ARTICLES = {
-    "/news/wind-farm": (
-        "Offshore wind farm opens in the North Sea",
-        ["The largest offshore wind farm in the North Sea started producing electricity on "
-         "Monday, its operator said, after four years of construction work.",
-         "Its 140 turbines are expected to power about 1.3 million homes once the site "
-         "reaches full capacity at the end of the year."],
-    ),
-    "/news/rail-strike": (
-        "Rail workers end a three-day strike",
-        ["Rail workers ended a three-day strike on Thursday after unions and management "
-         "agreed on a new wage deal covering the next two years.",
-         "Train services are expected to return to normal by the weekend, the rail "
-         "operator said in a statement published on its website."],
-    ),
-}
-
-
-def rss(base: str) -> str:
-    """An RSS 2.0 feed listing the two FEED_ARTICLES pages."""
-    items = "".join(
-        f"<item><title>{title}</title><link>{base}{path}</link>"
-        f"<pubDate>Mon, 13 May 2024 08:00:00 GMT</pubDate></item>"
-        for path, (title, _) in FEED_ARTICLES.items()
-    )
-    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-            f"<title>Test News</title><link>{base}/</link><description>d</description>"
-            f"{items}</channel></rss>")
-
-
-class Handler(BaseHTTPRequestHandler):
-    """Routes of the test site; every request is counted by path."""
-
-    def log_message(self, format: str, *args: object) -> None:  # keep test output quiet
-        pass
-
-    def send(self, status: int, body: bytes | str, ctype: str = "text/html; charset=utf-8",
-             headers: dict[str, str] | None = None, length: bool = True) -> None:
-        data = body.encode("utf-8") if isinstance(body, str) else body
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", ctype)
-            if length:
-                self.send_header("Content-Length", str(len(data)))
-            for k, v in (headers or {}).items():
-                self.send_header(k, v)
-            self.end_headers()
-            self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (timeout, size limit): expected in these tests
-
-    def redirect(self, location: str) -> None:
-        self.send(302, b"", headers={"Location": location})
-
-    def do_GET(self) -> None:
-        server = self.server
-        server.hits[self.path] += 1  # type: ignore[attr-defined]
-        server.hosts.append(self.headers.get("Host", ""))  # type: ignore[attr-defined]
-        base = f"http://127.0.0.1:{server.server_address[1]}"
-        p = self.path
-        if p == "/article":
-            self.send(200, page("Le vélo gagne du terrain à Lyon", ARTICLE_BODY_FR))
-        elif p in FEED_ARTICLES:
-            title, paras = FEED_ARTICLES[p]
-            self.send(200, page(title, paras, lang="en"))
-        elif p == "/feed.xml":
-            self.send(200, rss(base), "application/rss+xml; charset=utf-8")
-        elif p == "/feed-untyped":  # a feed served with a generic type: sniffed
-            self.send(200, rss(base), "application/octet-stream")
-        elif p == "/xhtml":
-            self.send(200, page("Le vélo gagne du terrain à Lyon", ARTICLE_BODY_FR),
-                      "application/xhtml+xml; charset=utf-8")
-        elif p == "/bad-feed.xml":
-            self.send(200, "<rss><channel><title>Broken</tit<item <<", "application/rss+xml")
-        elif p == "/old-article":
-            self.redirect("/article")
-        elif p == "/loop":
-            self.redirect("/loop")
-        elif p == "/to-metadata":
-            self.redirect("http://169.254.169.254/latest/meta-data/")
-        elif p == "/to-private":
-            self.redirect("http://10.0.0.1/admin")
-        elif p == "/slow":
-            time.sleep(3)
-            self.send(200, page("Slow", ["Too late."]))
-        elif p == "/big":
-            self.send(200, b"x" * 50_000, "text/plain")
-        elif p == "/big-stream":  # no Content-Length: only counting while reading can stop it
-            self.send(200, b"y" * 50_000, "text/plain", length=False)
-        elif p == "/empty-page":  # all the boilerplate, no article
-            self.send(200, page("", []).replace("<h1></h1>", ""))
-        else:
-            self.send(404, "not found", "text/plain")
-
-
-@pytest.fixture(scope="module")
-def site() -> Iterator[ThreadingHTTPServer]:
-    """A real HTTP server on 127.0.0.1 serving the test site."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    server.hits = collections.Counter()  # type: ignore[attr-defined]
-    server.hosts = []  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture()
-def base(site: ThreadingHTTPServer) -> str:
-    """Base URL of the test site."""
-    return f"http://127.0.0.1:{site.server_address[1]}"
 
 
 @pytest.fixture()
@@ -182,35 +45,6 @@ def md_files(corpus_dir: Path) -> list[Path]:
     leftovers = [p.name for p in corpus_dir.iterdir() if p.name.startswith(".")]
     assert leftovers == []
     return corpus_files(corpus_dir)
-
-
-def make_pdf(lines: list[str]) -> bytes:
-    """A minimal one-page PDF with the given lines of text (Helvetica, ASCII)."""
-    def esc(s: str) -> str:
-        return s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-
-    content = "BT /F1 11 Tf 50 750 Td 14 TL " + " ".join(f"({esc(x)}) Tj T*" for x in lines)
-    content += " ET"
-    objects = [
-        "<< /Type /Catalog /Pages 2 0 R >>",
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-        "/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        f"<< /Length {len(content)} >>\nstream\n{content}\nendstream",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for n, obj in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += f"{n} 0 obj\n{obj}\nendobj\n".encode("latin-1")
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    for off in offsets:
-        out += f"{off:010d} 00000 n \n".encode()
-    out += (f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\n"
-            f"startxref\n{xref}\n%%EOF\n").encode()
-    return bytes(out)
 
 
 # -- the address rule -------------------------------------------------------------------
@@ -298,26 +132,41 @@ def test_redirect_is_followed_and_final_url_kept(base: str) -> None:
 def test_redirect_from_public_host_to_internal_address_is_refused(
     base: str, site: ThreadingHTTPServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Make "news.test" a public site served by the local server: it resolves to 127.0.0.1
-    # and that one address counts as public. Everything else keeps the real rule.
-    real_resolve, real_refusal = fetch_mod.resolve_host, fetch_mod.address_refusal
+    treat_as_public(monkeypatch, "news.test")
     port = site.server_address[1]
-    fake_ip = real_resolve("127.0.0.1", port)[0]
-    monkeypatch.setattr(fetch_mod, "resolve_host",
-                        lambda host, p, t=15.0: [fake_ip] if host == "news.test"
-                        else real_resolve(host, p, t))
-    monkeypatch.setattr(fetch_mod, "address_refusal",
-                        lambda ip: None if ip == fake_ip else real_refusal(ip))
     # The allowed host works (and the connection goes to the checked address, with the
     # original Host header: "news.test" has no real DNS entry).
     got = fetch(f"http://news.test:{port}/old-article", allow_private=False)
     assert got.url == f"http://news.test:{port}/article"
     assert "cours Lafayette" in got.text
     assert f"news.test:{port}" in site.hosts  # type: ignore[attr-defined]
+    before = site.hits["/article"]  # type: ignore[attr-defined]
     with pytest.raises(FetchError, match=r"refused: 169\.254\.169\.254 is a link-local"):
         fetch(f"http://news.test:{port}/to-metadata", allow_private=False)
     with pytest.raises(FetchError, match=r"refused: 10\.0\.0\.1 is a private/loopback"):
         fetch(f"http://news.test:{port}/to-private", allow_private=False)
+    # The same server under its loopback address: refused after the redirect…
+    with pytest.raises(FetchError, match=r"refused: 127\.0\.0\.1 is a private/loopback"):
+        fetch(f"http://news.test:{port}/to-loopback", allow_private=False)
+    assert site.hits["/article"] == before  # type: ignore[attr-defined]  # never reached
+    # …and allowed when private addresses are.
+    assert "cours Lafayette" in fetch(f"http://news.test:{port}/to-loopback",
+                                      allow_private=True).text
+
+
+def test_feed_on_a_public_host_cannot_send_the_fetcher_inside(
+    site: ThreadingHTTPServer, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    treat_as_public(monkeypatch, "news.test")
+    feed = f"http://news.test:{site.server_address[1]}/feed-private.xml"
+    result = ingest([feed], corpus, allow_private=False)
+    assert result.added == ["offshore-wind-farm-opens-in-the-north-sea"]
+    assert dict(result.errors) == {
+        "http://10.0.0.1/admin": "refused: 10.0.0.1 is a private/loopback address "
+                                 "(set ASSISTANT_ALLOW_PRIVATE_URLS=1 to allow)",
+        "http://169.254.169.254/latest/meta-data/": "refused: 169.254.169.254 is a "
+        "link-local address (set ASSISTANT_ALLOW_PRIVATE_URLS=1 to allow)",
+    }
 
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
@@ -329,16 +178,10 @@ def test_https_connects_to_the_checked_address_and_verifies_the_host_name(
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
                     str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=news.test",
                     "-addext", "subjectAltName=DNS:news.test"], check=True, capture_output=True)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    server.hits = collections.Counter()  # type: ignore[attr-defined]
-    server.hosts = []  # type: ignore[attr-defined]
     server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server_ctx.load_cert_chain(str(cert), str(key))
-    server.socket = server_ctx.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    port = server.server_address[1]
-    try:
+    with serve(functools.partial(server_ctx.wrap_socket, server_side=True)) as server:
+        port = server.server_address[1]
         trusted = ssl.create_default_context(cafile=str(cert))
         monkeypatch.setattr(fetch_mod.httpx, "Client",
                             functools.partial(httpx.Client, verify=trusted))
@@ -351,9 +194,6 @@ def test_https_connects_to_the_checked_address_and_verifies_the_host_name(
         # Same address, other name: the certificate is checked against the name, not the IP.
         with pytest.raises(FetchError, match="certificate verify failed"):
             fetch(f"https://other.test:{port}/article", allow_private=True)
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_too_many_redirects(base: str) -> None:
@@ -420,14 +260,42 @@ def test_ingest_feed_twice_skips_known_entries(base: str, corpus: Path,
     assert wind.language == "en"
     assert "140 turbines" in wind.text
     contents = {p.name: p.read_bytes() for p in files}
-    hits = site.hits["/news/wind-farm"]  # type: ignore[attr-defined]
+    before = dict(site.hits)  # type: ignore[attr-defined]
 
     second = ingest([f"{base}/feed.xml"], corpus, allow_private=True)
     assert second.errors == []
     assert second.added == []
     assert second.saved == first.saved
     assert {p.name: p.read_bytes() for p in md_files(corpus)} == contents
-    assert site.hits["/news/wind-farm"] == hits  # type: ignore[attr-defined]  # not refetched
+    # the feed only: no entry page fetched again
+    assert requests_since(site, before) == {"/feed.xml": 1}
+
+
+def test_atom_feed(base: str, corpus: Path) -> None:
+    result = ingest([f"{base}/atom.xml"], corpus, allow_private=True)
+    assert result.errors == []
+    assert sorted(result.added) == sorted(
+        "-".join(t.lower().split()) for t, _ in FEED_ARTICLES.values())
+    for path, (title, paras) in FEED_ARTICLES.items():
+        (article,) = [a for a in map(load_article, md_files(corpus)) if a.title == title]
+        assert article.url == f"{base}{path}"
+        assert article.language == "en"
+        assert article.published == "2024-05-12"  # the page's own date beats the feed's
+        assert paras[0] in article.text
+
+
+def test_feed_with_redirecting_links_is_not_refetched(base: str, corpus: Path,
+                                                       site: ThreadingHTTPServer) -> None:
+    first = ingest([f"{base}/feed-redirects.xml"], corpus, allow_private=True)
+    assert first.errors == [] and len(first.added) == 2
+    for path in FEED_ARTICLES:  # stored under the page's URL, the link remembered
+        (article,) = [a for a in map(load_article, md_files(corpus)) if a.url == f"{base}{path}"]
+        assert article.extra == {"link": f"{base}/r{path}"}
+    before = dict(site.hits)  # type: ignore[attr-defined]
+    second = ingest([f"{base}/feed-redirects.xml"], corpus, allow_private=True)
+    assert (second.errors, second.added, sorted(second.saved)) == ([], [], sorted(first.saved))
+    # the feed only: no link followed, no page fetched
+    assert requests_since(site, before) == {"/feed-redirects.xml": 1}
 
 
 def test_feed_and_page_told_apart_by_content_not_only_type(base: str, corpus: Path) -> None:
