@@ -17,11 +17,12 @@ from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
 from .answer import Answer, ExtractiveAnswerer
-from .embeddings import MultilingualEmbeddings, SentenceTransformerEmbeddings
+from .embeddings import MultilingualEmbeddings
 from .indexing import Indexer, Progress, RefreshReport, load_corpus
 from .ingest import ingest
 from .lexical import Analyzer
 from .llm import build_answerer
+from .onnx_embeddings import dense_embedder
 from .retrieval import Leg, Retriever, is_follow_up
 from .scoring import SentenceScorer
 from .settings import Settings
@@ -57,7 +58,8 @@ class Assistant:
         self.settings = settings or Settings()
         s = self.settings
         if embedders is None:
-            embedders = {"dense": SentenceTransformerEmbeddings(s.embedding_model)}
+            onnx_dir = s.onnx_dir or Path(s.index_dir) / "onnx"
+            embedders = {"dense": dense_embedder(s.embedding_model, s.embedding_backend, onnx_dir)}
             if s.multilingual:
                 embedders["multi"] = MultilingualEmbeddings()
         self.embedders = embedders

