@@ -100,6 +100,14 @@ class Settings(BaseSettings):
         ),
     )
     fetch_timeout: float = Field(15.0, gt=0, description="Seconds allowed to fetch one URL.")
+    max_upload_bytes: int = Field(
+        10_000_000,
+        ge=1,
+        description=(
+            "Largest file (or pasted text) the web page's Add articles panel accepts, "
+            "in bytes; larger uploads are refused with a message."
+        ),
+    )
     max_question_chars: int = Field(
         2000,
         ge=10,

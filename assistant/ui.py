@@ -6,6 +6,9 @@ Besides the page, two API endpoints are exposed to ``gradio_client``:
 * ``/chat`` — (message, history) → the answer's markdown, sources block included;
 * ``/retrieve`` — (question, k) → the k best passages as a list of dicts.
 
+A side panel adds articles (uploaded files, web pages or feeds, pasted text)
+through :meth:`Assistant.refresh`; see :class:`ArticleAdder` for what it refuses.
+
 Every piece of article text is HTML-escaped before it is put into the page, and
 every handler catches its errors: the user sees one kind line, the log gets the
 stack trace.
@@ -15,15 +18,21 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 from .answer import MESSAGES, Answer
 from .core import Assistant
+from .indexing import Progress, RefreshReport
+from .ingest import save_text
+from .settings import Settings
+from .sources import SUFFIXES, SourceError
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +47,9 @@ EXAMPLES = [
 ]
 
 MAX_K_UI = 10
+#: Ids listed per line of the Add articles report (the rest is counted).
+MAX_REPORT_IDS = 10
+_WEB_URL = re.compile(r"^https?://", re.IGNORECASE)
 
 LABELS: dict[str, dict[str, str]] = {
     "fr": {
@@ -70,6 +82,27 @@ LABELS: dict[str, dict[str, str]] = {
         "score": "score",
         "date": "date",
         "language": "langue",
+        "add": "Ajouter des articles",
+        "add_files": "Fichiers (.md, .txt, .html, .pdf)",
+        "add_urls": "Adresses web : articles ou flux RSS/Atom, une par ligne",
+        "add_title": "Titre du texte collé",
+        "add_text": "Texte collé",
+        "add_btn": "Ajouter",
+        "add_none": "Déposez des fichiers, collez des adresses ou un texte, puis « Ajouter ».",
+        "add_nothing": "Rien à ajouter : déposez un fichier, collez une adresse ou un texte.",
+        "add_reading": "Lecture des sources…",
+        "add_embedding": "Indexation",
+        "add_report": "Résultat",
+        "added": "ajoutés",
+        "updated": "mis à jour",
+        "removed": "retirés",
+        "unchanged": "inchangés",
+        "errors": "Erreurs",
+        "pasted": "texte collé",
+        "too_big": "{size} octets : au-delà de la limite de {limit} octets des dépôts",
+        "not_upload": "refusé : ce n’est pas un fichier déposé dans cette page",
+        "not_url": "pas une adresse web (http:// ou https://)",
+        "no_text": "un titre sans texte : collez aussi le texte de l’article",
     },
     "en": {
         "title": "News assistant",
@@ -101,6 +134,27 @@ LABELS: dict[str, dict[str, str]] = {
         "score": "score",
         "date": "date",
         "language": "language",
+        "add": "Add articles",
+        "add_files": "Files (.md, .txt, .html, .pdf)",
+        "add_urls": "Web addresses: articles or RSS/Atom feeds, one per line",
+        "add_title": "Title of the pasted text",
+        "add_text": "Pasted text",
+        "add_btn": "Add",
+        "add_none": "Drop files, paste addresses or a text, then “Add”.",
+        "add_nothing": "Nothing to add: drop a file, paste an address or a text.",
+        "add_reading": "Reading the sources…",
+        "add_embedding": "Indexing",
+        "add_report": "Result",
+        "added": "added",
+        "updated": "updated",
+        "removed": "removed",
+        "unchanged": "unchanged",
+        "errors": "Errors",
+        "pasted": "pasted text",
+        "too_big": "{size} bytes: over the {limit} byte upload limit",
+        "not_upload": "refused: not a file uploaded through this page",
+        "not_url": "not a web address (http:// or https://)",
+        "no_text": "a title without a text: paste the article's text too",
     },
 }
 
@@ -128,6 +182,9 @@ CSS = """
 .art-meta, .pass-meta { color: var(--body-text-color-subdued); font-size: 0.88em; }
 .notice { color: var(--body-text-color-subdued); font-style: italic; }
 #examples-row button { white-space: normal; text-align: left; }
+.add-report { overflow-wrap: anywhere; font-size: 0.92em; }
+.add-report ul { padding-left: 1.1em; margin: 0.2em 0; }
+.add-errors li { color: var(--error-text-color, #b91c1c); }
 @media (max-width: 700px) {
   #main-row { flex-direction: column; }
   #main-row > div { width: 100% !important; min-width: 0 !important; }
@@ -308,6 +365,114 @@ def passages_html(docs: list, lang: str) -> str:
     return f'<div class="passages"><ol>{"".join(items)}</ol></div>'
 
 
+class ArticleAdder:
+    """The work of the "Add articles" panel: check what was given, then refresh.
+
+    Files must be uploads (inside Gradio's upload folder) of at most
+    ``settings.max_upload_bytes``; the URL box takes only http(s) addresses (so no
+    server path can be slipped in), fetched under the private-address rule of
+    ``settings.allow_private_urls``; pasted text is saved with :func:`save_text`.
+    Everything else goes through :meth:`Assistant.refresh`, which writes inside
+    the corpus folder only and never drops what is already indexed.
+    """
+
+    def __init__(self, assistant: Assistant, upload_dir: Path | str | None = None):
+        self.assistant = assistant
+        self.upload_dir = Path(upload_dir or gr.utils.get_upload_folder()).resolve()
+
+    def _check_upload(self, path: Path, limit: int, t: dict[str, str]) -> str:
+        """Why this uploaded file is refused ('' if it is not)."""
+        try:
+            resolved = path.resolve(strict=True)
+            size = resolved.stat().st_size
+        except OSError:
+            return "no such file"
+        if not resolved.is_relative_to(self.upload_dir):
+            return t["not_upload"]
+        if resolved.suffix.lower() not in SUFFIXES:
+            return f"unsupported file type '{resolved.suffix or '(none)'}' " \
+                   f"(use {', '.join(SUFFIXES)})"
+        if size > limit:
+            return t["too_big"].format(size=size, limit=limit)
+        return ""
+
+    def add(self, files: list | None, urls: str | None, title: str | None,
+            text: str | None, lang: str = "fr",
+            progress: Progress | None = None) -> RefreshReport:
+        """Add the uploaded ``files``, the ``urls`` (one per line) and the pasted text;
+        the refresh report, with every refusal among its errors as (name, reason)."""
+        t = LABELS.get(lang, LABELS["fr"])
+        settings = self.assistant.settings
+        limit = int(settings.max_upload_bytes)
+        errors: list[tuple[str, str]] = []
+        sources: list[str] = []
+        names: dict[str, str] = {}
+        for f in files or []:
+            path = Path(str(getattr(f, "path", None) or f))
+            name = Path(str(getattr(f, "orig_name", None) or path.name)).name
+            reason = self._check_upload(path, limit, t)
+            if reason:
+                errors.append((name, reason))
+            else:
+                sources.append(str(path.resolve()))
+                names[sources[-1]] = name
+        for url in (urls or "").split():
+            if _WEB_URL.match(url):
+                sources.append(url)
+            else:
+                errors.append((url[:200], t["not_url"]))
+        title, text = (title or "").strip(), (text or "").strip()
+        saved = False
+        if text:
+            size = len(text.encode("utf-8"))
+            if size > limit:
+                errors.append((title or t["pasted"], t["too_big"].format(size=size,
+                                                                         limit=limit)))
+            else:
+                try:
+                    save_text(title, text, Path(settings.corpus_dir))
+                    saved = True
+                except (SourceError, OSError) as exc:
+                    errors.append((title or t["pasted"], str(exc)))
+        elif title:
+            errors.append((title, t["no_text"]))
+        if not (files or sources or errors or saved):
+            return RefreshReport(errors=[("", t["add_nothing"])])
+        if not (sources or saved):
+            return RefreshReport(errors=errors)
+        report = self.assistant.refresh(sources or None, progress=progress)
+        report.errors = errors + [(names.get(src, src), msg) for src, msg in report.errors]
+        return report
+
+
+def _ids(ids: list[str], titles: dict[str, str]) -> str:
+    shown = ", ".join(esc(titles.get(i) or i) for i in ids[:MAX_REPORT_IDS])
+    return shown + (f" … (+{len(ids) - MAX_REPORT_IDS})" if len(ids) > MAX_REPORT_IDS else "")
+
+
+def report_html(report: RefreshReport, lang: str, titles: dict[str, str] | None = None) -> str:
+    """What adding articles did: counts, the articles added/updated/removed (by title
+    when ``titles`` maps their id to it), each error."""
+    titles = titles or {}
+    t = LABELS.get(lang, LABELS["fr"])
+    groups = [("added", report.added), ("updated", report.updated),
+              ("removed", report.removed), ("unchanged", report.unchanged)]
+    colon = " :" if lang == "fr" else ":"
+    parts = []
+    if report.added or report.updated or report.removed or report.unchanged:
+        counts = " · ".join(f"{len(ids)} {t[key]}" for key, ids in groups)
+        parts.append(f'<p class="add-counts"><b>{t["add_report"]}</b>{colon} {counts}</p>')
+        parts.append("<ul>" + "".join(
+            f'<li class="add-{key}">{t[key]}{colon} {_ids(ids, titles)}</li>'
+            for key, ids in groups[:3] if ids) + "</ul>")
+    if report.errors:
+        items = "".join(f"<li><b>{esc(src)}</b>{colon} {esc(msg)}</li>" if src else
+                        f"<li>{esc(msg)}</li>" for src, msg in report.errors)
+        parts.append(f'<p><b>{t["errors"]} ({len(report.errors)})</b></p>'
+                     f'<ul class="add-errors">{items}</ul>')
+    return f'<div class="add-report">{"".join(parts)}</div>'
+
+
 def _lang(value: Any) -> str:
     return value if value in LABELS else "fr"
 
@@ -323,6 +488,7 @@ def _k(value: Any, default: int) -> int:
 def build_app(assistant: Assistant) -> gr.Blocks:
     """The chat page over ``assistant`` (nothing is loaded until first use)."""
     articles = ArticleList(assistant)
+    adder = ArticleAdder(assistant)
     default_k = min(max(int(assistant.settings.default_k), 1), MAX_K_UI)
     t0 = LABELS["fr"]
 
@@ -398,6 +564,31 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     def reload_articles(lang: Any) -> str:
         return articles.html(_lang(lang), reload=True)
 
+    def add_articles(files: list | None, urls: str | None, title: str | None,
+                     text: str | None, lang: Any,
+                     progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
+        lang = _lang(lang)
+        t = LABELS[lang]
+        progress(0, desc=t["add_reading"])
+
+        def on_progress(done: int, total: int, article_id: str) -> None:
+            progress((done, total), desc=f"{t['add_embedding']} · {article_id}",
+                     unit="passages")
+
+        try:
+            report = adder.add(files, urls, title, text, lang, on_progress)
+        except Exception:
+            log.exception("adding articles failed")
+            report = RefreshReport(errors=[("", t["error"])])
+        keep = bool(report.errors)  # inputs stay for the user to fix; else they are cleared
+        cleared = (gr.skip(),) * 4 if keep else (None, "", "", "")
+        listed = articles.html(lang, reload=True) if report.changed else gr.skip()
+        try:
+            titles = {r["article_id"]: str(r["title"]) for r in articles.rows()}
+        except Exception:  # the list already said so; the report shows ids then
+            titles = {}
+        return (report_html(report, lang, titles), listed, *cleared)
+
     def set_language(lang: Any) -> tuple:
         lang = _lang(lang)
         t = LABELS[lang]
@@ -417,6 +608,12 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             gr.Button(value=t["refresh"]),
             gr.Accordion(label=t["passages"]),
             gr.skip(),
+            gr.Accordion(label=t["add"]),
+            gr.File(label=t["add_files"]),
+            gr.Textbox(label=t["add_urls"]),
+            gr.Textbox(label=t["add_title"]),
+            gr.Textbox(label=t["add_text"]),
+            gr.Button(value=t["add_btn"]),
         )
 
     # -- API-only functions ----------------------------------------------------
@@ -489,6 +686,23 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                         elem_id="articles",
                     )
                     refresh_btn = gr.Button(t0["refresh"], size="sm")
+                with gr.Accordion(t0["add"], open=False, elem_id="add-acc") as add_acc:
+                    add_files = gr.File(
+                        label=t0["add_files"], file_count="multiple", type="filepath",
+                        file_types=list(SUFFIXES), elem_id="add-files", height=140,
+                    )
+                    add_urls = gr.Textbox(label=t0["add_urls"], lines=2, max_lines=8,
+                                          placeholder="https://…", elem_id="add-urls")
+                    add_title = gr.Textbox(label=t0["add_title"], lines=1, max_length=300,
+                                           elem_id="add-title")
+                    add_text = gr.Textbox(label=t0["add_text"], lines=4, max_lines=12,
+                                          elem_id="add-text")
+                    add_btn = gr.Button(t0["add_btn"], variant="primary", size="sm",
+                                        elem_id="add-btn")
+                    add_report = gr.HTML(
+                        f'<div class="add-report"><p class="art-meta">{esc(t0["add_none"])}'
+                        "</p></div>", elem_id="add-report",
+                    )
 
         ui: dict[str, Any] = {"api_visibility": "private"}
         outs = [msg, chatbot, history, found, mode_md]
@@ -499,9 +713,15 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 respond, [msg, chatbot, history, k, lang], outs, **ui)
         clear_btn.click(clear, [lang], [chatbot, history, found], queue=False, **ui)
         refresh_btn.click(reload_articles, [lang], [articles_box], **ui)
+        # One refresh at a time, apart from the chat's workers: questions go on meanwhile.
+        add_btn.click(add_articles, [add_files, add_urls, add_title, add_text, lang],
+                      [add_report, articles_box, add_files, add_urls, add_title, add_text],
+                      concurrency_limit=1, concurrency_id="add-articles",
+                      show_progress_on=[add_report], **ui)
         lang.change(set_language, [lang], [
             header_md, chatbot, msg, send, clear_btn, examples_md, settings_acc, k, lang,
             mode_md, articles_acc, articles_box, refresh_btn, passages_acc, found,
+            add_acc, add_files, add_urls, add_title, add_text, add_btn,
         ], queue=False, **ui)
         demo.load(load_articles, [lang], [articles_box], **ui)
 
@@ -510,6 +730,9 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     return demo
 
 
-def launch_options() -> dict:
-    """Extra keyword arguments for ``demo.launch`` (Gradio 6 takes the CSS there)."""
-    return {"css": CSS, "theme": gr.themes.Soft()}
+def launch_options(settings: Settings | None = None) -> dict:
+    """Extra keyword arguments for ``demo.launch``: the CSS and theme (Gradio 6 takes
+    them there) and the upload size limit (``ASSISTANT_MAX_UPLOAD_BYTES``), which
+    Gradio enforces before a file is stored."""
+    s = settings or Settings()
+    return {"css": CSS, "theme": gr.themes.Soft(), "max_file_size": s.max_upload_bytes}

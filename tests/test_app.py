@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import ROOT, free_port, wait_http_ok
 from gradio_client import Client
+from local_page import PageServer, serve_page
 
+from assistant.core import Assistant
 from assistant.settings import Settings
+from assistant.ui import LABELS, ArticleAdder, ArticleList, report_html
 
 START_TIMEOUT = 120
 
@@ -209,13 +216,13 @@ class FakeAssistant:
 
 @pytest.fixture(scope="module")
 def fake(settings: Settings) -> Iterator[tuple[FakeAssistant, Client]]:
-    from assistant.ui import build_app
+    from assistant.ui import build_app, launch_options
 
-    assistant = FakeAssistant(settings)
+    assistant = FakeAssistant(settings.model_copy(update={"max_upload_bytes": 1000}))
     demo = build_app(assistant)  # type: ignore[arg-type]
     port = free_port()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
-                quiet=True)
+                quiet=True, **launch_options(assistant.settings))
     try:
         yield assistant, Client(f"http://127.0.0.1:{port}/", verbose=False)
     finally:
@@ -256,6 +263,21 @@ def test_chat_errors_are_one_kind_line(fake: tuple[FakeAssistant, Client]) -> No
         assert result.startswith(("Sorry", "This question"))
 
 
+def test_uploads_over_the_limit_are_refused_before_storage(
+        fake: tuple[FakeAssistant, Client]) -> None:
+    import httpx
+
+    _, client = fake
+    url = f"{client.src.rstrip('/')}/gradio_api/upload"
+    big = httpx.post(url, files={"files": ("big.md", b"x" * 1001, "text/markdown")})
+    assert big.status_code == 413
+    assert "maximum allowed size" in big.text
+    small = httpx.post(url, files={"files": ("small.md", b"x" * 1000, "text/markdown")})
+    assert small.status_code == 200
+    (stored,) = small.json()
+    assert Path(stored).name == "small.md" and Path(stored).stat().st_size == 1000
+
+
 def test_plain_history_strips_sources_and_markup() -> None:
     from assistant.ui import SOURCES_MARK, plain_history
 
@@ -279,3 +301,181 @@ def test_highlight_escapes_then_marks() -> None:
 
     out = highlight("<b>x</b> Il a levé 3 € & plus.\nFin.", ["Il a levé 3 € & plus."])
     assert out == "&lt;b&gt;x&lt;/b&gt; <mark>Il a levé 3 € &amp; plus.</mark><br>Fin."
+
+
+# -- the "Add articles" panel over a real assistant (own corpus copy and index) -----
+
+NEW_FACT = ("La start-up Vernalis Robotique a levé 47 millions d’euros auprès du fonds "
+            "Quillon Partners en mars 2025 pour construire des robots de vendange. "
+            "Ses robots cueillent le raisin la nuit, guidés par des caméras thermiques.")
+
+
+@pytest.fixture(scope="module")
+def pages() -> Iterator[PageServer]:
+    with serve_page() as httpd:
+        yield httpd
+
+
+@dataclass
+class Panel:
+    """A real assistant on its own corpus copy, and the panel's adder over it."""
+
+    assistant: Assistant
+    adder: ArticleAdder
+    root: Path
+    uploads: Path
+
+    @property
+    def corpus(self) -> Path:
+        return Path(self.assistant.settings.corpus_dir)
+
+    def upload(self, name: str, data: str | bytes) -> str:
+        """A file as Gradio stores an upload: <upload folder>/<hash>/<name>."""
+        d = self.uploads / f"u{len(list(self.uploads.iterdir()))}"
+        d.mkdir()
+        path = d / name
+        path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+        return str(path)
+
+    def files_outside(self) -> set[Path]:
+        """Every file under the test's root but outside the corpus, uploads and index."""
+        keep = (self.corpus, self.uploads, Path(self.assistant.settings.index_dir))
+        return {p for p in self.root.rglob("*")
+                if p.is_file() and not any(p.is_relative_to(k) for k in keep)}
+
+
+def _panel(assistant: Assistant, root: Path, **changes: Any) -> Panel:
+    corpus, uploads = root / "corpus", root / "uploads"
+    shutil.copytree(ROOT / "corpus", corpus)
+    uploads.mkdir()
+    s = assistant.settings.model_copy(update={
+        "corpus_dir": corpus, "index_dir": root / "index", "max_upload_bytes": 4000,
+        "allow_private_urls": False, **changes})
+    a = Assistant(s, embedders=assistant.embedders)  # the models load once per session
+    a.ensure_index()
+    return Panel(a, ArticleAdder(a, upload_dir=uploads), root, uploads)
+
+
+@pytest.fixture(scope="module")
+def panel(assistant: Assistant, tmp_path_factory: pytest.TempPathFactory) -> Panel:
+    return _panel(assistant, tmp_path_factory.mktemp("panel"))
+
+
+def _indexed_ids(a: Assistant) -> set[str]:
+    return {str(h.metadata.get("article_id")) for h in a.store.passages()}
+
+
+def test_panel_adds_pasted_text_then_answers_from_it(panel: Panel) -> None:
+    before = _indexed_ids(panel.assistant)
+    calls: list[tuple[int, int, str]] = []
+    report = panel.adder.add(None, "", "Vernalis Robotique lève 47 millions", NEW_FACT,
+                             "fr", lambda *a: calls.append(a))
+    assert report.errors == []
+    assert report.added == ["vernalis-robotique-leve-47-millions"]
+    assert calls and calls[-1][0] == calls[-1][1]  # progress reached its total
+    assert before < _indexed_ids(panel.assistant)  # nothing indexed before is lost
+    html_report = report_html(report, "fr")
+    assert "1 ajoutés" in html_report and "vernalis-robotique-leve-47-millions" in html_report
+    answer = panel.assistant.ask("Combien Vernalis Robotique a-t-il levé ?")
+    assert "47 millions" in answer.text
+    assert answer.sources[0].metadata["title"] == "Vernalis Robotique lève 47 millions"
+    listed = ArticleList(panel.assistant).html("fr")
+    assert "Vernalis Robotique lève 47 millions" in listed
+
+
+def test_panel_bad_input_gets_clear_messages(panel: Panel) -> None:
+    before = _indexed_ids(panel.assistant)
+    report = panel.adder.add(None, " \n ", "", "  ", "en")
+    assert report.errors == [("", LABELS["en"]["add_nothing"])]
+    dead = f"http://127.0.0.1:{free_port()}/gone.html"
+    broken = panel.upload("broken.pdf", b"%PDF-1.4 not really a pdf \x00\x01")
+    report = panel.adder.add([broken], dead, "Un titre", "", "en")
+    errors = dict(report.errors)
+    assert set(errors) == {"broken.pdf", dead, "Un titre"}
+    assert "unreadable" in errors["broken.pdf"] or "PDF" in errors["broken.pdf"]
+    assert "cannot fetch" in errors[dead] or "refused" in errors[dead]
+    assert errors["Un titre"] == LABELS["en"]["no_text"]
+    assert "Traceback" not in report_html(report, "en")
+    assert _indexed_ids(panel.assistant) == before
+
+
+def test_panel_refuses_private_url_when_not_allowed(panel: Panel, pages: PageServer) -> None:
+    url = pages.url
+    report = panel.adder.add(None, url, "", "", "en")
+    assert report.added == []
+    ((source, message),) = report.errors
+    assert source == url
+    assert message.startswith("refused: 127.0.0.1 is a") and "loopback" in message
+    assert "ASSISTANT_ALLOW_PRIVATE_URLS=1" in message
+    assert pages.hits == 0  # not even asked
+
+
+def test_panel_fetches_local_page_when_private_urls_allowed(
+        assistant: Assistant, pages: PageServer, tmp_path: Path) -> None:
+    p = _panel(assistant, tmp_path, allow_private_urls=True, auto_refresh=False)
+    url = pages.url
+    report = p.adder.add(None, url, "", "", "fr")
+    assert report.errors == [] and len(report.added) == 1
+    assert pages.hits >= 1
+    assert "12 millions" in p.assistant.ask("Combien Orvane Labs a-t-il levé ?").text
+
+
+def test_panel_refuses_oversized_uploads(panel: Panel) -> None:
+    limit = panel.assistant.settings.max_upload_bytes
+    big = panel.upload("big.md", "Une phrase sur les vendanges nocturnes. " * 200)
+    report = panel.adder.add([big], "", "Gros texte", "Encore une phrase." * 300, "en")
+    assert report.added == []
+    errors = dict(report.errors)
+    assert errors["big.md"] == f"8000 bytes: over the {limit} byte upload limit"
+    assert errors["Gros texte"] == f"5400 bytes: over the {limit} byte upload limit"
+    assert not list(panel.corpus.glob("big*")) and not list(panel.corpus.glob("gros*"))
+
+
+def test_panel_never_reads_or_writes_outside_its_folders(panel: Panel) -> None:
+    before = panel.files_outside()
+    secret = panel.root / "secret.md"  # a server file, not an upload
+    secret.write_text("---\ntitle: Secret\n---\nLe code du coffre est 4242.\n", "utf-8")
+    inside = panel.upload("note.md", "---\ntitle: Note\n---\nLe code du coffre est 4242.\n")
+    traversal = str(Path(inside).parent / ".." / ".." / "secret.md")  # '../evil.md' style
+    report = panel.adder.add(
+        [str(secret), traversal], f"{secret}\nfile://{secret}", "", "", "en")
+    refused = [src for src, _ in report.errors]
+    assert refused == ["secret.md", "secret.md", str(secret), f"file://{secret}"]
+    assert all(msg in (LABELS["en"]["not_upload"], LABELS["en"]["not_url"])
+               for _, msg in report.errors)
+    assert "secret" not in " ".join(_indexed_ids(panel.assistant))
+    # Titles and uploads named like paths land inside the corpus folder.
+    report = panel.adder.add([panel.upload("..evil.md", "Une note sur la pluie de mars.")],
+                             "", "/tmp/abs", "Un texte collé sur les orages d’avril.", "en")
+    assert report.errors == []
+    assert {"evil", "tmp-abs"} <= set(report.added)
+    assert (panel.corpus / "evil.md").is_file() and (panel.corpus / "tmp-abs.md").is_file()
+    assert panel.files_outside() == before | {secret}
+    assert not Path("/tmp/abs.md").exists() and not Path("/tmp/abs").exists()
+
+
+def test_questions_are_answered_while_articles_are_added(panel: Panel) -> None:
+    embedding, release = threading.Event(), threading.Event()
+
+    def progress(done: int, total: int, article_id: str) -> None:
+        embedding.set()
+        release.wait(60)  # hold the refresh (and its lock) mid-embedding
+
+    adding = threading.Thread(target=panel.adder.add, args=(
+        None, "", "Orages d’avril à Brest", "Brest a connu quatorze orages en avril, un "
+        "record depuis 1950 selon Météo-France.", "fr", progress))
+    adding.start()
+    try:
+        assert embedding.wait(60), "the refresh never started embedding"
+        answers: list = []
+        asking = threading.Thread(target=lambda: answers.append(
+            panel.assistant.ask("Combien OpenAI a-t-il levé en octobre ?")))
+        asking.start()
+        asking.join(60)
+        assert answers, "a question waited for the refresh to end"
+        assert "6,6 milliards" in answers[0].text
+        assert "refresh" not in ArticleList(panel.assistant).html("fr", reload=True)
+    finally:
+        release.set()
+        adding.join(60)
+    assert "orages-d-avril-a-brest" in _indexed_ids(panel.assistant)

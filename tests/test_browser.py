@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
+import threading
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import ROOT, free_port, wait_http_ok
+from local_page import PAGE_TITLE, serve_page
 
 from assistant.settings import Settings
 
@@ -19,6 +23,7 @@ pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent / "browser_artifacts"
 ANSWER_TIMEOUT = 120_000  # ms: the first question may wait for the index
+PHONE_WIDTH = 390
 
 HOSTILE = """---
 title: '<img src=x onerror="window.__pwned=1">Hostile'
@@ -35,11 +40,29 @@ La société <b onmouseover="window.__pwned=1">Zorglub</b> fabrique des rayons.
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
+#: The local web page added through the panel is held until this is set.
+RELEASE = threading.Event()
+
 
 @pytest.fixture(scope="module")
-def server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`python app.py` over its own corpus copy, with a hostile article added."""
-    corpus = tmp_path_factory.mktemp("browser-corpus")
+def pages() -> Iterator[str]:
+    """URL of a local web page that answers once RELEASE is set."""
+    with serve_page(RELEASE) as httpd:
+        yield httpd.url
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The browser app's own corpus folder (articles are added to it)."""
+    return tmp_path_factory.mktemp("browser-root") / "corpus"
+
+
+@pytest.fixture(scope="module")
+def server(settings: Settings, corpus: Path,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`python app.py` over its own corpus copy, with a hostile article added; local
+    pages may be fetched (ASSISTANT_ALLOW_PRIVATE_URLS=1) for the Add articles panel."""
+    corpus.mkdir()
     for f in Path(settings.corpus_dir).iterdir():
         if f.is_file():
             shutil.copy(f, corpus / f.name)
@@ -52,7 +75,8 @@ def server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iter
     env.update({
         "ASSISTANT_CORPUS_DIR": str(corpus), "ASSISTANT_INDEX_DIR": str(index),
         "PYTHONPATH": str(ROOT), "GRADIO_SERVER_PORT": str(port),
-        "GRADIO_SERVER_NAME": "127.0.0.1",
+        "GRADIO_SERVER_NAME": "127.0.0.1", "ASSISTANT_ALLOW_PRIVATE_URLS": "1",
+        "ASSISTANT_FETCH_TIMEOUT": "120",
     })
     with log.open("w") as out:
         proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env,
@@ -185,6 +209,7 @@ def test_language_toggle_changes_labels(page) -> None:
     page.locator("#lang").get_by_text("English").click()
     sync_api.expect(page.locator("#send")).to_have_text("Send")
     sync_api.expect(page.locator("#header")).to_contain_text("News assistant")
+    sync_api.expect(page.locator("#add-acc")).to_contain_text("Add articles")  # the panel too
     page.locator("#lang").get_by_text("Français").click()
     sync_api.expect(page.locator("#send")).to_have_text("Envoyer")
 
@@ -203,13 +228,27 @@ def test_hostile_article_runs_nothing(page) -> None:
     assert page.dialogs == []  # type: ignore[attr-defined]
 
 
+@contextlib.contextmanager
+def phone(browser, server: str) -> Iterator:
+    """The page on a 390 px wide phone screen."""
+    context = browser.new_context(viewport={"width": PHONE_WIDTH, "height": 844},
+                                  device_scale_factor=2, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        page.goto(server, wait_until="domcontentloaded")
+        yield page
+    finally:
+        context.close()
+
+
+def assert_fits_phone(page) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE_WIDTH + 1, f"horizontal scroll: page is {width}px wide"
+
+
 def test_phone_width_stacks_panels(browser, server: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    context = browser.new_context(viewport={"width": 390, "height": 844},
-                                  device_scale_factor=2, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    try:
-        page.goto(server, wait_until="domcontentloaded")
+    with phone(browser, server) as page:
         box = page.locator("#question textarea, #question input").first
         box.wait_for(timeout=30_000)
         ask(page, "Combien OpenAI a-t-il levé en octobre ?")
@@ -217,9 +256,89 @@ def test_phone_width_stacks_panels(browser, server: str) -> None:
         chat, side = page.locator("#chat").bounding_box(), page.locator("#side").bounding_box()
         assert chat and side
         assert side["y"] >= chat["y"] + chat["height"] - 1  # the side panel is below
-        assert chat["width"] <= 390 and side["width"] <= 390
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= 390 + 1, f"horizontal scroll: page is {width}px wide"
+        assert chat["width"] <= PHONE_WIDTH and side["width"] <= PHONE_WIDTH
+        assert_fits_phone(page)
         page.screenshot(path=str(ARTIFACTS / "phone.png"), full_page=True)
-    finally:
-        context.close()
+
+
+# -- the "Add articles" panel -------------------------------------------------------
+
+FILE_FACT = "La coopérative Kerbrat Énergie a levé 9 millions d’euros en janvier 2025 " \
+    "pour installer des éoliennes flottantes au large de Lorient."
+TEXT_TITLE = "Vernalis Robotique lève 47 millions"
+TEXT_FACT = ("La start-up Vernalis Robotique a levé 47 millions d’euros auprès du fonds "
+             "Quillon Partners en mars 2025 pour construire des robots de vendange.\n\n"
+             "Ses robots cueillent le raisin la nuit, guidés par des caméras thermiques.")
+
+
+def open_panel(page) -> None:
+    page.locator("#add-acc").get_by_text("Ajouter des articles").click()
+    page.locator("#add-btn").wait_for(timeout=10_000)
+
+
+def test_add_articles_then_ask_about_them(page, corpus: Path, pages: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    ask(page, "Qui a investi dans Anthropic ?")  # the models are loaded from here on
+    wait_answer(page, "Anthropic")
+    open_panel(page)
+    name = f"kerbrat-{uuid.uuid4().hex[:8]}"
+    page.locator("#add-files input[type='file']").set_input_files(files=[{
+        "name": f"../{name}.md", "mimeType": "text/markdown",
+        "buffer": f"---\ntitle: Kerbrat Énergie\n---\n\n{FILE_FACT}\n".encode(),
+    }])
+    sync_api.expect(page.locator("#add-files")).to_contain_text(f"{name}.md")
+    page.locator("#add-urls textarea").fill(pages)
+    page.locator("#add-title textarea, #add-title input").first.fill(TEXT_TITLE)
+    page.locator("#add-text textarea").fill(TEXT_FACT)
+    page.locator("#add-btn").click()
+
+    # While the page is held the refresh runs, its progress shows, and the chat answers.
+    report = page.locator("#add-report")
+    sync_api.expect(report).to_contain_text("Lecture des sources", timeout=30_000)
+    ask(page, "Combien OpenAI a-t-il levé en octobre ?")
+    sync_api.expect(page.locator("#chat [data-testid='bot']")).to_have_count(2)
+    wait_answer(page, "6,6 milliards")
+    assert not RELEASE.is_set()
+    sync_api.expect(report).not_to_contain_text("ajoutés")  # still running
+    RELEASE.set()
+
+    sync_api.expect(report).to_contain_text("3 ajoutés", timeout=ANSWER_TIMEOUT)
+    sync_api.expect(report.locator(".add-added")).to_contain_text(TEXT_TITLE)
+    sync_api.expect(report).not_to_contain_text("Erreurs")
+    articles = page.locator("#articles")
+    for title in ("Kerbrat Énergie", TEXT_TITLE, PAGE_TITLE):
+        sync_api.expect(articles).to_contain_text(title)
+    sync_api.expect(page.locator("#add-text textarea")).to_have_value("")  # cleared
+    page.screenshot(path=str(ARTIFACTS / "add-desktop.png"), full_page=True)
+
+    ask(page, "Combien Vernalis Robotique a-t-il levé ?")
+    sync_api.expect(page.locator("#chat [data-testid='bot']")).to_have_count(3)
+    wait_answer(page, "47 millions")
+    sync_api.expect(last_bot(page).locator(".src-title").first).to_have_text(TEXT_TITLE)
+    ask(page, "Combien Kerbrat Énergie a-t-il levé ?")
+    sync_api.expect(page.locator("#chat [data-testid='bot']")).to_have_count(4)
+    wait_answer(page, "9 millions")
+    sync_api.expect(last_bot(page).locator(".src-title").first).to_have_text("Kerbrat Énergie")
+
+    # The file named '../…' was stored inside the corpus folder, nowhere else.
+    stored = [p for p in corpus.iterdir() if FILE_FACT[:40] in p.read_text("utf-8")]
+    assert [p.parent for p in stored] == [corpus]
+    assert not list(corpus.parent.glob(f"{name}*")) and not list(Path("/tmp").glob(f"{name}*"))
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_add_panel_nothing_given_and_phone_width(browser, server: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    with phone(browser, server) as page:
+        open_panel(page)
+        page.locator("#add-btn").click()
+        report = page.locator("#add-report")
+        sync_api.expect(report).to_contain_text("Rien à ajouter", timeout=60_000)
+        sync_api.expect(report).not_to_contain_text("Traceback")
+        page.locator("#add-urls textarea").fill("/etc/passwd")
+        page.locator("#add-btn").click()
+        sync_api.expect(report).to_contain_text("pas une adresse web", timeout=60_000)
+        side = page.locator("#side").bounding_box()
+        assert side and side["width"] <= PHONE_WIDTH
+        assert_fits_phone(page)
+        page.screenshot(path=str(ARTIFACTS / "add-phone.png"), full_page=True)
