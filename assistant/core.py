@@ -153,7 +153,8 @@ class Assistant:
                  report: RefreshReport | None = None) -> RefreshReport:
         report = report or RefreshReport()
         articles, unreadable = load_corpus(Path(self.settings.corpus_dir), report)
-        self.indexer().sync(articles, keep=unreadable, progress=progress, report=report)
+        with self.store.batch():  # processes sharing the store are told once, at the end
+            self.indexer().sync(articles, keep=unreadable, progress=progress, report=report)
         for source, message in report.errors:
             log.warning("%s: %s", source, message)
         if report.changed and self._retriever is not None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,6 +90,8 @@ class Store:
         self._collections: dict[str, Any] = {}
         self._lock = threading.Lock()
         self.path = path
+        self._batches = 0
+        self._unannounced = False
 
     def _collection_name(self, key: str) -> str:
         return self.name if key == self.primary else f"{self.name}-{key}"
@@ -142,10 +146,23 @@ class Store:
             return ("", "", 0)
         return (str(col.id), str((col.metadata or {}).get(MODIFIED, "")), int(col.count()))
 
-    def _touch(self) -> None:
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Group writes: the change marker (a slow write) is stamped once, at the end."""
+        self._batches += 1
+        try:
+            yield
+        finally:
+            self._batches -= 1
+            if not self._batches and self._unannounced:
+                self._changed()
+
+    def _changed(self) -> None:
         # A new marker tells processes sharing this store that the passages changed.
-        col = self.collection(self.primary)
-        col.modify(metadata={**(col.metadata or {}), MODIFIED: uuid.uuid4().hex})
+        self._unannounced = bool(self._batches)
+        if not self._batches:
+            col = self.collection(self.primary)
+            col.modify(metadata={**(col.metadata or {}), MODIFIED: uuid.uuid4().hex})
 
     def upsert(self, ids: list[str], texts: list[str], metadatas: list[dict],
                vectors: dict[str, list[list[float]]]) -> None:
@@ -156,14 +173,14 @@ class Store:
             self.collection(key).upsert(
                 ids=ids, documents=texts, metadatas=metadatas, embeddings=vectors[key]
             )
-        self._touch()
+        self._changed()
 
     def delete(self, ids: list[str]) -> None:
         """Remove passages by id (missing ids are ignored)."""
         if ids:
             for key in self.spaces:
                 self.collection(key).delete(ids=ids)
-            self._touch()
+            self._changed()
 
     def metadatas(self, key: str | None = None) -> dict[str, dict]:
         """Every passage id with its metadata, for one space."""
