@@ -66,6 +66,7 @@ class Assistant:
         self._store: Store | None = None
         self._ready = False
         self._lock = threading.RLock()
+        self._retriever_lock = threading.Lock()  # not _lock: a refresh may hold that one
         self.analyzer = Analyzer()
         self._retriever: Retriever | None = None
         self.answerer = ExtractiveAnswerer(
@@ -86,6 +87,8 @@ class Assistant:
     @property
     def store(self) -> Store:
         """The passage store (opened on first use)."""
+        if self._store is not None:  # no lock: readers go on while a refresh writes
+            return self._store
         with self._lock:
             if self._store is None:
                 spaces = [
@@ -105,7 +108,9 @@ class Assistant:
     def retriever(self) -> Retriever:
         """The hybrid retriever, over an index made ready first."""
         self.ensure_index()
-        with self._lock:
+        if self._retriever is not None:  # no lock: questions go on during a refresh
+            return self._retriever
+        with self._retriever_lock:
             if self._retriever is None:
                 legs = [Leg(key, emb) for key, emb in self.embedders.items()]
                 self._retriever = Retriever(self.store, legs, self.analyzer)
@@ -119,6 +124,8 @@ class Assistant:
 
     def ensure_index(self) -> None:
         """On first use, build the index if missing, or sync it with the corpus."""
+        if self._ready:  # once ready, questions need not wait for a refresh's lock
+            return
         with self._lock:
             if self._ready:
                 return
