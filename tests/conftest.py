@@ -110,6 +110,19 @@ def corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return d
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _server_mode_env(request: pytest.FixtureRequest) -> Iterator[None]:
+    """In server mode, a Settings() a test builds itself points at the server too
+    (in a collection of its own)."""
+    if not SERVER_MODE:
+        yield
+        return
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ASSISTANT_CHROMA_URL", request.getfixturevalue("chroma_url"))
+        mp.setenv("ASSISTANT_COLLECTION", f"test-env-{uuid.uuid4().hex[:12]}")
+        yield
+
+
 @pytest.fixture(scope="session")
 def settings(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory,
              request: pytest.FixtureRequest) -> Settings:
