@@ -10,12 +10,14 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
 
 import pytest
 from conftest import ROOT, free_port, own_index
+from news_site import Handler
+from test_indexing import NEW as ZORGLUB  # the same small article
 
 from assistant import cli
 from assistant.core import Assistant
@@ -25,15 +27,6 @@ from assistant.store import connect
 
 OCT = "Combien OpenAI a-t-il levé en octobre ?"
 SEED = "course-ia-financement"
-ZORGLUB = """---
-title: "Zorglub lève des fonds"
-language: fr
-published: "2024-12"
----
-
-La start-up Zorglub a levé 3 milliards de dollars en décembre 2024.
-Son fondateur, Jean Dupont, vise la superintelligence.
-"""
 Z_QUESTION = "Combien Zorglub a-t-il levé ?"
 
 
@@ -147,20 +140,14 @@ def test_two_processes_share_the_server(app_a: Assistant, tmp_path: Path) -> Non
     assert SEED in {d.metadata["article_id"] for d in app_a.retrieve(OCT, k=2)}
 
 
-class _Recorder(BaseHTTPRequestHandler):
+class _Recorder(Handler):
+    """Records the request headers and refuses, as a Chroma server with auth would."""
+
     seen: ClassVar[list[dict[str, str]]] = []
 
     def do_GET(self) -> None:
         self.seen.append(dict(self.headers))
-        body = b'{"error":"Unauthorized","message":"no"}'
-        self.send_response(401)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+        self.send(401, '{"error":"Unauthorized","message":"no"}', "application/json")
 
 
 @pytest.fixture()
