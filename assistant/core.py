@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from .onnx_embeddings import dense_embedder
 from .retrieval import Leg, Retriever, is_follow_up
 from .scoring import SentenceScorer
 from .settings import Settings
-from .store import Space, Store, connect
+from .store import Space, Store, connect, is_corrupt
 from .text import clean
 
 log = logging.getLogger(__name__)
@@ -129,6 +130,7 @@ class Assistant:
         with self._lock:
             if self._ready:
                 return
+            self._open_store()
             missing = not self.store.exists() or self.store.count() == 0
             if missing:
                 log.info("no index in %s: building it from %s",
@@ -137,6 +139,26 @@ class Assistant:
             if missing or self.settings.auto_refresh:
                 self._refresh()
             self._ready = True
+
+    def _open_store(self) -> None:
+        """Open the store; a damaged embedded index is moved aside (and so rebuilt:
+        the corpus folder is the source of truth, and nothing of it is lost)."""
+        try:
+            self.store.exists()
+        except Exception as exc:
+            if self.settings.chroma_url or not is_corrupt(exc):
+                raise
+            index = Path(self.settings.index_dir)
+            broken = index.with_name(f"{index.name}.broken-{time.strftime('%Y%m%d-%H%M%S')}")
+            while broken.exists():
+                broken = broken.with_name(broken.name + "-1")
+            if self._store is not None:
+                self._store.close()
+            self._store = self._retriever = None
+            index.rename(broken)
+            log.warning("the index in %s is damaged (%s): moved to %s, rebuilding it from %s",
+                        index, exc, broken, self.settings.corpus_dir)
+            self.store.exists()
 
     # -- the public API ----------------------------------------------------
     def refresh(self, sources: list[str] | None = None, *, rebuild: bool = False,
@@ -150,6 +172,7 @@ class Assistant:
                             allow_private=s.allow_private_urls, timeout=s.fetch_timeout)
             report.errors.extend(result.errors)
         with self._lock:
+            self._open_store()
             if rebuild:
                 self.store.reset()
             self._refresh(progress, report)

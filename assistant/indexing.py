@@ -10,6 +10,7 @@ leftover ids, so a refresh killed midway is completed by the next one.
 from __future__ import annotations
 
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -62,6 +63,17 @@ def chunk_metadata(article: Article, chunk: Chunk, n_chunks: int) -> dict:
     }
 
 
+# "[7]", "[2, 9]", "[source 3]": in an article, these would read as the answer's own
+# citation markers once a sentence is quoted; stored as "(7)" they stay plain text.
+_FAKE_MARKER = re.compile(r"\[((?:(?:passages?|sources?)\s*)?\d+(?:\s*[,;]\s*\d+)*\s*)\]",
+                          re.IGNORECASE)
+
+
+def defang(text: str) -> str:
+    """Passage text as stored: citation-like brackets of the article become parentheses."""
+    return _FAKE_MARKER.sub(r"(\1)", text)
+
+
 class Indexer:
     """Embeds articles' passages into a :class:`Store`, skipping unchanged ones.
 
@@ -98,6 +110,8 @@ class Indexer:
                 if cid not in primary:  # stray vector from an interrupted write
                     ids[aid].add(cid)
                     hashes[aid].add("")
+                else:  # a write killed between spaces leaves the old hash in one of them
+                    hashes[aid].add(str(meta.get("article_hash", "")))
         for aid in ids:
             if any(set(ids[aid]) - set(o) for o in per_space[1:]):
                 hashes[aid].add("")  # a space misses some passages: redo the article
@@ -142,7 +156,8 @@ class Indexer:
         vectors = {key: emb.embed_documents(texts) for key, emb in self.embedders.items()}
         metas = [chunk_metadata(article, c, len(chunks)) | {"corpus": self.origin}
                  for c in chunks]
-        self.store.upsert([c.id for c in chunks], [c.text for c in chunks], metas, vectors)
+        self.store.upsert([c.id for c in chunks], [defang(c.text) for c in chunks], metas,
+                          vectors)
         self.store.delete(sorted(old_ids - {c.id for c in chunks}))
         log.info("indexed %s (%d passages)", article.id, len(chunks))
 

@@ -33,6 +33,22 @@ class IndexMismatch(RuntimeError):
     """The index was built with another embedding model."""
 
 
+class IndexCorrupt(RuntimeError):
+    """The index files cannot be read (damaged or half-written)."""
+
+
+# What SQLite says of a file that is not, or no longer, a database.
+_CORRUPT = ("file is not a database", "malformed")
+
+
+def is_corrupt(exc: BaseException) -> bool:
+    """True when ``exc`` says the index files are damaged (not busy, not misconfigured)."""
+    return isinstance(exc, IndexCorrupt) or (
+        isinstance(exc, chromadb.errors.ChromaError)
+        and any(m in str(exc).lower() for m in _CORRUPT)
+    )
+
+
 @dataclass(frozen=True)
 class Space:
     """A vector space: the model that makes its vectors and their length."""
@@ -67,6 +83,15 @@ def connect(url: str, *, token: str = "", tenant: str = chromadb.DEFAULT_TENANT,
     )
 
 
+def _forget_failed_client(path: Path) -> None:
+    # Chroma caches one client system per folder, even one whose start failed; the
+    # next client of that folder would get the broken one. Drop it if nobody uses it.
+    from chromadb.api.shared_system_client import SharedSystemClient as Shared
+
+    if not Shared._identifier_to_refcount.get(str(path)):
+        Shared._identifier_to_system.pop(str(path), None)
+
+
 class Store:
     """Passages with their vectors and metadata, in Chroma.
 
@@ -80,9 +105,15 @@ class Store:
             if path is None:
                 raise ValueError("Store needs a path or a client")
             path.mkdir(parents=True, exist_ok=True)
-            client = chromadb.PersistentClient(
-                path=str(path), settings=ChromaSettings(anonymized_telemetry=False)
-            )
+            try:
+                client = chromadb.PersistentClient(
+                    path=str(path), settings=ChromaSettings(anonymized_telemetry=False)
+                )
+            except Exception as exc:
+                _forget_failed_client(path)
+                if is_corrupt(exc):
+                    raise IndexCorrupt(f"the index in {path} cannot be read: {exc}") from exc
+                raise
         self.client = client
         self.name = name
         self.spaces = {s.key: s for s in spaces}
@@ -214,6 +245,14 @@ class Store:
                 strict=False,
             )
         ]
+
+    def close(self) -> None:
+        """Release the Chroma client (an embedded index's files can then be moved)."""
+        with self._lock:
+            self._collections.clear()
+        close = getattr(self.client, "close", None)
+        if close is not None:
+            close()
 
     def reset(self) -> None:
         """Delete every collection of this store (for a rebuild)."""
