@@ -59,8 +59,8 @@ class Assistant:
         self.settings = settings or Settings()
         s = self.settings
         if embedders is None:
-            onnx_dir = s.onnx_dir or Path(s.index_dir) / "onnx"
-            embedders = {"dense": dense_embedder(s.embedding_model, s.embedding_backend, onnx_dir)}
+            embedders = {"dense": dense_embedder(s.embedding_model, s.embedding_backend,
+                                                 s.onnx_dir)}
             if s.multilingual:
                 embedders["multi"] = MultilingualEmbeddings()
         self.embedders = embedders

@@ -39,9 +39,28 @@ MODEL_FILE = "model.onnx"
 META_FILE = "meta.json"
 
 
+def default_cache_dir() -> Path:
+    """Where exports are kept unless told: ``$XDG_CACHE_HOME/assistant/onnx``, shared
+    by every index (an export takes ~10 s and is the same for all)."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "assistant" / "onnx"
+
+
+def _fingerprint(model_ref: str) -> str:
+    """The model's identity: its name, or for a folder its path and files' sizes and
+    dates (new weights in the same folder make a new export)."""
+    folder = Path(model_ref)
+    if not folder.is_dir():
+        return model_ref
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    return model_ref + "".join(f"|{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}"
+                               for p in files)
+
+
 def export_folder(cache_dir: Path, model_ref: str, quantize: bool) -> Path:
     """The cache folder of one model's export (one folder per model and variant)."""
-    digest = hashlib.sha256(f"{EXPORT_VERSION}|{model_ref}".encode()).hexdigest()[:12]
+    key = f"{EXPORT_VERSION}|{_fingerprint(model_ref)}"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:12]
     slug = re.sub(r"[^A-Za-z0-9]+", "-", Path(model_ref).name).strip("-")[:40] or "model"
     return Path(cache_dir) / f"{slug}-{digest}-{'int8' if quantize else 'fp32'}"
 
@@ -133,17 +152,18 @@ class OnnxEmbeddings(_LazyModel, Embeddings):
     """A sentence-transformers model run by ONNX Runtime; normalised vectors.
 
     ``model`` is a model name or path as for :class:`SentenceTransformerEmbeddings`
-    (empty = the packaged all-MiniLM-L6-v2); ``cache_dir`` holds the export;
+    (empty = the packaged all-MiniLM-L6-v2); ``cache_dir`` holds the export
+    (default: :func:`default_cache_dir`);
     ``quantize`` picks the int8 variant. ``name`` is the model's, like the torch
     backend's: the vectors are the same (cosine ≥ 0.99 fp32, ≥ 0.98 int8).
     """
 
-    def __init__(self, model: str = "", *, cache_dir: Path, quantize: bool = False,
-                 batch_size: int = 32):
+    def __init__(self, model: str = "", *, cache_dir: Path | None = None,
+                 quantize: bool = False, batch_size: int = 32):
         torch_twin = SentenceTransformerEmbeddings(model)
         self.model_ref = torch_twin.model_ref
         self.name = torch_twin.name
-        self.cache_dir = Path(cache_dir)
+        self.cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
         self.quantize = quantize
         self.batch_size = batch_size
         super().__init__()
@@ -199,7 +219,7 @@ class OnnxEmbeddings(_LazyModel, Embeddings):
         return self.embed_documents([text])[0]
 
 
-def dense_embedder(model: str, backend: str, cache_dir: Path) -> Embeddings:
+def dense_embedder(model: str, backend: str, cache_dir: Path | None = None) -> Embeddings:
     """The sentence-transformers model run by ``backend``: 'torch', 'onnx' or 'onnx-int8'."""
     if backend == "torch":
         return SentenceTransformerEmbeddings(model)

@@ -69,8 +69,8 @@ class Settings(BaseSettings):
     )
     onnx_dir: Path | None = Field(
         None,
-        description="Folder caching the ONNX exports of the embedding model "
-                    "(made on first use). Empty = onnx/ inside the index folder.",
+        description="Folder caching the ONNX exports of the embedding model (made on "
+                    "first use). Empty = $XDG_CACHE_HOME/assistant/onnx (~/.cache/…).",
     )
     multilingual: bool = Field(
         True,

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from assistant.chunking import chunk_article
 from assistant.core import Assistant
+from assistant.embeddings import SentenceTransformerEmbeddings
 from assistant.onnx_embeddings import META_FILE, OnnxEmbeddings, ensure_exported, export_folder
 from assistant.settings import Settings
 from assistant.sources import corpus_files, load_article
@@ -95,15 +96,30 @@ def test_backend_switches_without_rebuild(assistant: Assistant, settings: Settin
     assert by_onnx[0].id == by_torch[0].id
 
 
-def test_default_cache_is_inside_the_index_folder(settings: Settings, tmp_path: Path) -> None:
-    s = settings.model_copy(update={"embedding_backend": "onnx", "index_dir": tmp_path})
+def test_backend_setting_picks_the_model(settings: Settings, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    s = settings.model_copy(update={"embedding_backend": "onnx"})
     dense = Assistant(s).embedders["dense"]
-    assert isinstance(dense, OnnxEmbeddings) and dense.cache_dir == tmp_path / "onnx"
-    assert not dense.quantize
+    assert isinstance(dense, OnnxEmbeddings) and not dense.quantize
+    assert dense.cache_dir == tmp_path / "assistant" / "onnx"  # shared by every index
     s = s.model_copy(update={"embedding_backend": "onnx-int8", "onnx_dir": tmp_path / "x"})
     dense = Assistant(s).embedders["dense"]
     assert isinstance(dense, OnnxEmbeddings) and dense.quantize
     assert dense.cache_dir == tmp_path / "x"
+    s = s.model_copy(update={"embedding_backend": "torch"})
+    assert isinstance(Assistant(s).embedders["dense"], SentenceTransformerEmbeddings)
+
+
+def test_new_weights_make_a_new_export(tmp_path: Path) -> None:
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "model.safetensors").write_bytes(b"v1")
+    first = export_folder(tmp_path, str(model), False)
+    assert first == export_folder(tmp_path, str(model), False)
+    assert first != export_folder(tmp_path, str(model), True)
+    (model / "model.safetensors").write_bytes(b"v2, larger")
+    assert export_folder(tmp_path, str(model), False) != first
 
 
 def test_unknown_backend_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
