@@ -20,7 +20,17 @@ from langchain_core.embeddings import Embeddings
 from .glossary import translations
 from .lexical import STOP
 from .retrieval import contextual_query, is_follow_up, user_turns
-from .scoring import _NAME, Sentence, SentenceScorer, passage_sentences, question_needs
+from .scoring import (
+    _NAME,
+    _NUMBER,
+    GENERIC,
+    Sentence,
+    SentenceScorer,
+    counts,
+    passage_sentences,
+    question_focus,
+    question_needs,
+)
 from .text import detect_language, fold, words
 
 MAX_ANSWER_CHARS = 600
@@ -40,21 +50,6 @@ MESSAGES = {
         "many": "According to the articles:",
     },
 }
-
-# Nouns that only say "a thing" and tell nothing about what is asked.
-_GENERIC = {fold(w) for w in (
-    "montant somme chose nom année an date entreprise entreprises société sociétés "
-    "start-up startup start up firme groupe autre autres article articles selon "
-    "amount thing name year date company companies firm firms business other "
-    "one ones kind type part total argent money"
-).split()}
-
-_FOCUS = re.compile(
-    r"\b(?:quel(?:le)?s?|à quel(?:le)?s?|what|which|who is the|who are the|"
-    r"what is the|what are the|what was the)\s+((?:[\w’'-]+\s+){0,2}[\w’'-]+)",
-    re.IGNORECASE,
-)
-
 
 @dataclass
 class Answer:
@@ -111,14 +106,33 @@ class ExtractiveAnswerer:
         query = contextual_query(question, history)
         turns = user_turns(history)
         previous = turns[-1] if turns and is_follow_up(question) else None
-        self.scorer.score(query, question_needs(question, previous), sentences)
+        self.scorer.score(query, question_needs(question, previous), sentences,
+                          focus=question_focus(question), question=question)
         sims = self._similarities(query, [s.text for s in sentences])
         for s, sim in zip(sentences, sims, strict=True):
             s.score = 0.6 * s.score + 0.45 * sim + 0.1 * (1 - s.passage / len(passages))
         chosen = self._choose(question, query, sentences)
+        # Each quoted sentence must be about what the question names, not merely
+        # beside it: "Nvidia invested in Mistral?" is no answer to one sentence on
+        # Nvidia and another on Mistral.
+        groups = [g | {t for n in g for t in translations(n)} for g in name_groups(question)]
+        if groups:
+            chosen = [s for s in chosen if all(
+                g & self._holds(f"{s.context}\n{passages[s.passage].page_content}")
+                for g in groups)]
         if not chosen or not self._covers(question, [s.context for s in chosen]):
             return self.refusal(lang)
+        if not self._counts(question, chosen):
+            return self.refusal(lang)
         return self._compose(lang, chosen, passages)
+
+    def _counts(self, question: str, chosen: list[Sentence]) -> bool:
+        """"How many X": does a chosen sentence give a number of X?"""
+        focus = question_focus(question)
+        if focus is None or question_needs(question) is not _NUMBER:
+            return True
+        terms = self.scorer.focus_terms(focus)
+        return any(counts(s.text, terms, self.scorer.analyzer) for s in chosen)
 
     def _similarities(self, query: str, texts: list[str]) -> list[float]:
         if self.embedder is None:
@@ -210,12 +224,30 @@ def _musts(question: str) -> list[tuple[str, bool]]:
     out = [(w, True) for w in words(question) if w.isdigit() and len(w) >= 2]
     for m in _NAME.finditer(question):
         w = fold(m.group(0)).split("'")[0]
-        if w and w not in STOP and w not in _GENERIC:
+        if w and w not in STOP and w not in GENERIC:
             out.append((w, True))
-    focus = _FOCUS.search(question)
-    if focus:
-        for w in words(focus.group(1)):
-            if w not in STOP and w not in _GENERIC and len(w) > 2:
-                out.append((w, False))
-                break
+    focus = question_focus(question)
+    if focus and focus not in {m for m, _ in out}:
+        out.append((focus, False))
     return out
+
+
+_JOIN = re.compile(r"^[\s,]*(?:et|ou|and|or|&|,)?[\s,]*$", re.IGNORECASE)
+
+
+def name_groups(question: str) -> list[set[str]]:
+    """The names a question is about, grouped: names joined by "et/ou/and/or" (or
+    side by side, "Elon Musk") are alternatives, any one of which a sentence may hold.
+    "Combien Nvidia a-t-il investi dans Mistral ?" → [{nvidia}, {mistral}]."""
+    groups: list[set[str]] = []
+    end = -1
+    for m in _NAME.finditer(question):
+        name = fold(m.group(0)).split("'")[0]
+        if not name or name in STOP or name in GENERIC:
+            continue
+        if groups and _JOIN.match(question[end:m.start()]):
+            groups[-1].add(name)
+        else:
+            groups.append({name})
+        end = m.end()
+    return groups

@@ -90,6 +90,128 @@ united states us usa american america: etats-unis americain americains americain
 valuation valued value worth: valorisation valeur vaut
 week: semaine
 year years: annee ans an
+january: janvier
+february: fevrier
+march: mars
+april: avril
+may: mai
+june: juin
+july: juillet
+august: aout
+september: septembre
+october: octobre
+november: novembre
+december: decembre
+monday: lundi
+friday: vendredi
+one: un une
+two: deux
+three: trois
+four: quatre
+five: cinq
+six: six
+seven: sept
+eight: huit
+nine: neuf
+ten: dix
+dozen: douzaine
+half: demi moitie
+times fold: fois
+hundred hundreds: cent centaines
+thousand thousands: mille milliers
+tens: dizaines
+more additional extra further another: plus supplementaires supplementaire autre nouvelle
+less fewer: moins
+main biggest largest major key principal: principal principaux principale grand
+best top: meilleur meilleurs premier
+oldest old former ex: ancien anciens ancienne plus
+youngest young: jeune
+small smaller tiny: petit petits petite
+big large huge: grand grande immense immenses
+free: gratuit gratuitement
+cheap: bon marche
+fast quick quickly rapid: rapide rapidement
+expect expected expects forecast forecasts plan plans planned upcoming coming next soon: prochaine prochain prochaines annoncent prevoit bientot
+weeks: semaines
+months: mois
+ago since: depuis
+after: apres
+before: avant
+until: jusqu
+now today currently: aujourd actuellement
+future: futur avenir
+reach reached reaching: atteint porte portant
+bring brought: porte apporte
+buy bought purchase: acheter rachete rachat
+sell sold: vendre vendu
+hire hired hiring recruit recruited recruitment: recrutement recruter embauche
+poach poached: arracher vampiriser
+lose lost losses loss: pertes perte
+debt: dette
+ipo: bourse introduction
+stock: action bourse
+shareholder shareholders: actionnaires
+owner owns own: proprietaire possede
+partner partners partnership: partenaire partenaires partenariat
+alliance: alliance
+merger merge: fusion
+regulatory antitrust: regulateur
+scientific: scientifique
+researchers researcher: chercheurs chercheur scientifiques
+talent talents: talents scientifiques ingenieurs
+computing compute power: calcul puissance
+data: donnees
+center centers: centre centres
+energy: energie
+users user: utilisateurs utilisateur
+assistant: assistant
+voice: vocal
+image images: images
+code coding: coder code
+write writing: ecrire
+tool tools: outils outil
+feature features: fonctionnalites
+ranking rankings leaderboard: classements classement
+release released unveiled unveil: devoile publie sortie lance
+publish published: publier publie
+source: source
+license: licence
+charge charges bill billing pay paid: facturer facture payer
+price prices: prix
+survive survival: survie perennite
+focus focusing focuses concentrate: concentrer concentrant concentre
+effort efforts: efforts
+goal: objectif
+path way route: voie chemin trajectoire trajectoires
+future outcome outcomes scenario scenarios options: trajectoires scenarios options
+threat threats danger: menace danger
+race: course
+leader leaders: leader tete
+challenger challengers: challenger challengers concurrent
+pioneer: pionnier
+behind: derriere
+ahead lead: avance tete
+catch catching: rattrape rattraper
+gap: retard ecart deficit
+french france: francaise francais france
+chinese china: chine chinois
+president: president
+election: election
+billionaire: milliardaire
+founder: fondateur
+employee: employes salaries
+staff: personnel
+headquarters based: siege base
+city: ville
+why: pourquoi
+who: qui
+consequence consequences effect impact: consequence effet
+conflict disagreement disagree: desaccord conflit
+management managers: management direction
+work works working: travail travaille
+idea: idee
+called: baptise baptises nomme
+progressive woke: woke progressiste
 = investi investir investissement investissements injecte injecter finance financer mise miser
 = leve lever levee levees recolte
 = fonde fondee fondateur cree creee creation lance lancee lancement

@@ -15,12 +15,20 @@ from dataclasses import dataclass
 from langchain_core.documents import Document
 
 from .glossary import expand, translations
-from .lexical import Analyzer
+from .lexical import STOP, Analyzer
 from .text import fold, split_sentences, words
 
 NAME_WEIGHT = 2.0
+FOCUS_WEIGHT = 1.5
+CONTEXT_SHARE = 0.5
+NAME_CONTEXT_SHARE = 0.65
+FOCUS_CONTEXT_SHARE = 0.25
 SYNONYM_SHARE = 0.7
 TYPE_BONUS = 0.25
+#: Extra, when the new name stands beside the thing asked for ("son modèle Claude").
+NEAR_BONUS = 0.25
+#: Words between a number and the noun it counts ("cinq anciens", "une douzaine de start-up").
+COUNT_WINDOW = 3
 
 
 @dataclass(frozen=True)
@@ -32,6 +40,10 @@ class Concept:
     alts: frozenset[str]
     weight: float
     alt_share: float
+    #: Share earned when the word is only in the sentence's context: a name
+    #: (the subject, set earlier in the paragraph) keeps most of it; the thing
+    #: asked for must be in the sentence itself.
+    context_share: float = CONTEXT_SHARE
 
     def match(self, terms: set[str]) -> float:
         """Weight earned in a text with these terms."""
@@ -39,42 +51,122 @@ class Concept:
             return self.weight
         return self.weight * self.alt_share if self.alts & terms else 0.0
 
+# "dix fois moins", "three times more": a ratio answers "how much" too.
+_RATIO = r"\b(\d+|deux|trois|quatre|cinq|dix|cent|two|three|four|five|ten|hundred)\s+(fois|times)\b"
 _AMOUNT = re.compile(
     r"\d[\d\s.,]*\s*(milliards?|millions?|billions?|md|mds|k|%|€|\$|dollars|euros)|"
     r"\b(un|une|deux|trois|quatre|cinq|dix)\s+(milliards?|millions?)\b|"
     r"\b(dizaines?|centaines?|milliers|millions|milliards|tens|hundreds|thousands)\s+"
-    r"(de\s+|of\s+)?(milliers\s+de\s+|millions\s+de\s+|milliards\s+de\s+)?(dollars|euros)",
+    r"(de\s+|of\s+)?(milliers\s+de\s+|millions\s+de\s+|milliards\s+de\s+)?(dollars|euros)|"
+    + _RATIO,
     re.IGNORECASE,
 )
 _NUMBER = re.compile(
     r"\b\d+([.,]\d+)?\b|\b(un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|"
-    r"one|two|three|four|five|six|seven|eight|nine|ten|dozen)\b",
+    r"douzaines?|dizaines?|centaines?|milliers|moitié|"
+    r"one|two|three|four|five|six|seven|eight|nine|ten|dozens?|half)\b",
     re.IGNORECASE,
 )
 _DATE = re.compile(
     r"\b(19|20)\d{2}\b|\b(janvier|février|mars|avril|mai|juin|juillet|août|septembre|"
     r"octobre|novembre|décembre|january|february|march|april|may|june|july|august|"
-    r"september|october|november|december|semaine|week)\b",
+    r"september|october|november|december|semaines?|weeks?|mois|jours?|years?|"
+    r"months?|days?)\b|\b(\d+|un|deux|trois|quatre|cinq|dix)\s+ans?\b",
     re.IGNORECASE,
 )
 _NAME = re.compile(r"(?<!^)\b[A-Z][\w’'-]+|\b\w*[a-z][A-Z]\w*|\b[A-Z]{2,}\w*")
 
 # Question type → what the answering sentence must look like.
 _TYPES = [
+    ("date", re.compile(
+        r"\b(quand|en quelle année|quelle année|depuis quand|when|what year|which year|"
+        r"in what year|combien de temps|how long)\b", re.IGNORECASE), _DATE),
     ("amount", re.compile(
         r"\b(combien d[’']argent|how much|quel montant|what amount|how big|"
         r"combien .*(lev|invest|inject|financ|pes|vaut|valoris|co[uû]t)|"
         r"raised|invested|valuation)", re.IGNORECASE), _AMOUNT),
     ("count", re.compile(r"\b(combien de|combien d[’']|how many)\b", re.IGNORECASE), _NUMBER),
-    ("date", re.compile(
-        r"\b(quand|en quelle année|quelle année|depuis quand|when|what year|which year|"
-        r"in what year)\b", re.IGNORECASE), _DATE),
     ("name", re.compile(
         r"\b(qui|quel(le)?s?|lequel|laquelle|who|which|what is the name|what are|"
         r"called|named)\b", re.IGNORECASE), _NAME),
     ("reason", re.compile(r"\b(pourquoi|why|for what reason)\b", re.IGNORECASE), None),
 ]
 
+
+
+# Nouns that only say "a thing" and tell nothing about what is asked.
+GENERIC = {fold(w) for w in (
+    "montant somme chose nom année an date entreprise entreprises société sociétés "
+    "start-up startup start-ups startups start up firme groupe autre autres article articles "
+    "selon amount thing name year date company companies firm firms business other "
+    "one ones kind type part total argent money temps time durée"
+).split()}
+# Verbs and words that come between "which/quel" and the thing asked for.
+_FILLER = {fold(w) for w in (
+    "est sont était étaient a ont fait font sera is are was were be been do does did "
+    "has have had will would can could le la les l du de des d un une the a an of "
+    "nom name called appelé"
+).split()}
+_FOCUS = re.compile(
+    r"(?:\b(?:quel(?:le)?s?|lequel|laquelle|lesquel(?:le)?s|what|which|who is|who are|"
+    r"who was|how many)\s+|\bcombien\s+d[e’']\s*)((?:[\w’'-]+[\s’']+){0,7}[\w’'-]+)",
+    re.IGNORECASE,
+)
+_VERBS = {fold(w) for w in "est sont était a ont is are was were does did do has have".split()}
+_COUNT = re.compile(r"\b(combien d[e’']|how many)\s", re.IGNORECASE)
+
+
+def question_focus(question: str) -> str | None:
+    """The thing a question asks for, folded: "Quel est le nom du *modèle*…",
+    "How many *employees*…", "What *valuation*…"; None when there is none
+    ("What is Mistral doing…": the question asks about a name, not a thing)."""
+    m = _FOCUS.search(question)
+    if not m:
+        return None
+    names = {fold(n.group(0)).split("'")[0]: n.group(0) for n in _NAME.finditer(question)}
+    counting = question_type(question)[0] == "count"
+    previous = ""
+    for w in words(m.group(1)):
+        f = fold(w)
+        if f in names:
+            if previous in _VERBS and not re.search(r"['’]s$", names[f]):
+                return None
+            previous = f
+            continue
+        previous = f
+        if f in _FILLER or f in STOP or len(f) < 3:
+            continue
+        if f in GENERIC and not counting:  # "how many start-ups" counts start-ups
+            continue
+        return f
+    return None
+
+
+def counts(text: str, focus_terms: set[str], analyzer: Analyzer) -> bool:
+    """Does ``text`` put a number right before the counted thing ("cinq anciens")?"""
+    tokens = words(text)
+    for i, tok in enumerate(tokens):
+        if _NUMBER.fullmatch(tok):
+            window = " ".join(tokens[i + 1 : i + 1 + COUNT_WINDOW])
+            if focus_terms & ({fold(w) for w in words(window)}
+                              | set(analyzer.query_terms(window))):
+                return True
+    return False
+
+
+def names_near(text: str, focus_terms: set[str], asked: set[str],
+               analyzer: Analyzer) -> bool:
+    """Does ``text`` hold a new name right beside the thing asked for ("son modèle
+    *Claude*", "the *Llama* models")?"""
+    tokens = re.findall(r"[\w’'-]+", text)
+    at = [i for i, t in enumerate(tokens)
+          if fold(t) in focus_terms or focus_terms & set(analyzer.query_terms(t))]
+    for i in at:
+        for j in range(max(1, i - COUNT_WINDOW), min(len(tokens), i + COUNT_WINDOW + 1)):
+            t = tokens[j]
+            if j != i and t[:1].isupper() and fold(t).split("'")[0] not in asked:
+                return True
+    return False
 
 
 @dataclass
@@ -133,10 +225,13 @@ class SentenceScorer:
         """Query terms of a text, English words also translated to French."""
         return set(self.analyzer.query_terms(expand(text)))
 
-    def concepts(self, query: str) -> list[Concept]:
-        """One :class:`Concept` per content word of the question."""
+    def concepts(self, query: str, focus: str | None = None,
+                 question: str | None = None) -> list[Concept]:
+        """One :class:`Concept` per content word of ``query``; the thing asked for
+        (``focus``) and the names of ``question`` weigh more (names a follow-up's
+        query carries from the conversation only set the context)."""
         out: dict[frozenset[str], Concept] = {}
-        names = {fold(m.group(0)) for m in _NAME.finditer(query)}
+        names = {fold(m.group(0)).split("'")[0] for m in _NAME.finditer(question or query)}
         for word in self.analyzer.content_words(query):
             own = frozenset(self.analyzer.query_terms(word))
             alts = frozenset(self.analyzer.query_terms(" ".join(translations(word)))) - own
@@ -144,31 +239,49 @@ class SentenceScorer:
             if weight > 0:
                 # Names say what the question is about: a sentence about another
                 # company must not win on the other words.
-                weight *= NAME_WEIGHT if word in names else 1.0
+                share = CONTEXT_SHARE
+                if word in names:
+                    weight, share = weight * NAME_WEIGHT, NAME_CONTEXT_SHARE
+                if focus and fold(word) == focus:
+                    weight, share = weight * FOCUS_WEIGHT, FOCUS_CONTEXT_SHARE
                 # A synonym is weaker evidence than the word itself, unless the word
                 # cannot occur (an English word in French articles).
                 alt_share = SYNONYM_SHARE if any(self.idf(t) for t in own) else 1.0
-                out[own | alts] = Concept(own, alts, weight, alt_share)
+                out[own | alts] = Concept(own, alts, weight, alt_share, share)
         return list(out.values())
 
     def lexical(self, concepts: list[Concept], sentence: Sentence) -> float:
         """Share (rarity-weighted) of the question's concepts in the sentence, 0..1;
-        a concept found only in the sentence's context counts half."""
+        a concept found only in the sentence's context counts its ``context_share``."""
         total = sum(c.weight for c in concepts)
         if not total:
             return 0.0
         own = set(self.analyzer.query_terms(sentence.text))
         ctx = set(self.analyzer.query_terms(sentence.context))
-        got = sum(max(c.match(own), 0.5 * c.match(ctx)) for c in concepts)
+        got = sum(max(c.match(own), c.context_share * c.match(ctx)) for c in concepts)
         return got / total
 
-    def score(self, query: str, needs: re.Pattern | None, sentences: list[Sentence]) -> None:
-        """Set each sentence's ``score``: lexical share + answer-type bonus."""
-        concepts = self.concepts(query)
-        asked = {fold(m.group(0)) for m in _NAME.finditer(query)}
+    def focus_terms(self, focus: str) -> set[str]:
+        """The forms of the thing asked for: the word, its translations and stems."""
+        options = {focus, *translations(focus)}
+        return options | set(self.analyzer.query_terms(" ".join(options)))
+
+    def score(self, query: str, needs: re.Pattern | None, sentences: list[Sentence],
+              focus: str | None = None, question: str | None = None) -> None:
+        """Set each sentence's ``score``: lexical share + answer-type bonus. For
+        "how many X" the bonus needs a number counting X."""
+        concepts = self.concepts(query, focus, question)
+        asked = {fold(m.group(0)).split("'")[0] for m in _NAME.finditer(query)}
+        counted = self.focus_terms(focus) if focus and needs is _NUMBER else None
+        named = self.focus_terms(focus) if focus and needs is _NAME else None
         for s in sentences:
             if needs is _NAME:  # "who/which": a name the question does not already give
                 hit = any(fold(m.group(0)) not in asked for m in _NAME.finditer(s.text))
+                if named is not None and names_near(s.text, named, asked, self.analyzer):
+                    s.score = self.lexical(concepts, s) + TYPE_BONUS + NEAR_BONUS
+                    continue
+            elif counted is not None:
+                hit = counts(s.text, counted, self.analyzer)
             else:
                 hit = needs is not None and bool(needs.search(s.text))
             s.score = self.lexical(concepts, s) + (TYPE_BONUS if hit else 0.0)
