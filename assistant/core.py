@@ -39,6 +39,8 @@ def check_question(question: object, max_chars: int) -> str:
     """The question cleaned and truncated; TypeError if it is not a string."""
     if not isinstance(question, str):
         raise TypeError(f"question must be a str, not {type(question).__name__}")
+    # Lone surrogates (e.g. "\ud800" from JSON) are not text; tokenizers reject them.
+    question = question.encode("utf-8", "ignore").decode("utf-8")
     return clean(question)[:max_chars]
 
 
