@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from langchain_core.documents import Document
@@ -132,22 +132,24 @@ class Assistant:
         with self._lock:
             if self._ready:
                 return
-            self._open_store()
-            missing = not self.store.exists() or self.store.count() == 0
-            if missing:
-                log.info("no index in %s: building it from %s",
-                         self.settings.chroma_url or self.settings.index_dir,
-                         self.settings.corpus_dir)
-            if missing or self.settings.auto_refresh:
-                self._refresh()
+            self._recovering(self._first_use)
             self._ready = True
 
-    def _open_store(self) -> None:
-        """Open the store; a damaged embedded index is moved aside (and so rebuilt:
-        the corpus folder is the source of truth, and nothing of it is lost)."""
+    def _first_use(self) -> None:
+        missing = not self.store.exists() or self.store.count() == 0
+        if missing:
+            log.info("no index in %s: building it from %s",
+                     self.settings.chroma_url or self.settings.index_dir, self.settings.corpus_dir)
+        if missing or self.settings.auto_refresh:
+            self._refresh()
+
+    def _recovering(self, work: Callable[[], object]) -> None:
+        """Run ``work``; if it finds the embedded index damaged, move the index aside
+        and run it again on a new one (rebuilt: the corpus folder is the source of
+        truth, and nothing of it is lost)."""
         try:
-            self.store.exists()
-        except Exception as exc:
+            work()
+        except BaseException as exc:  # Chroma's Rust panics are BaseExceptions
             if self.settings.chroma_url or not is_corrupt(exc):
                 raise
             index = Path(self.settings.index_dir)
@@ -155,12 +157,15 @@ class Assistant:
             while broken.exists():
                 broken = broken.with_name(broken.name + "-1")
             if self._store is not None:
-                self._store.close()
+                try:
+                    self._store.close()
+                except Exception:  # a client broken by the damage: it goes anyway
+                    log.debug("closing the damaged index failed", exc_info=True)
             self._store = self._retriever = None
             index.rename(broken)
             log.warning("the index in %s is damaged (%s): moved to %s, rebuilding it from %s",
                         index, exc, broken, self.settings.corpus_dir)
-            self.store.exists()
+            work()
 
     # -- the public API ----------------------------------------------------
     def refresh(self, sources: list[str] | None = None, *, rebuild: bool = False,
@@ -174,10 +179,13 @@ class Assistant:
                             allow_private=s.allow_private_urls, timeout=s.fetch_timeout)
             report.errors.extend(result.errors)
         with self._lock:
-            self._open_store()
-            if rebuild:
-                self.store.reset()
-            self._refresh(progress, report)
+
+            def work() -> None:
+                if rebuild:
+                    self.store.reset()
+                self._refresh(progress, report)
+
+            self._recovering(work)
             self._ready = True
             return report
 

@@ -43,9 +43,11 @@ _CORRUPT = ("file is not a database", "malformed")
 
 def is_corrupt(exc: BaseException) -> bool:
     """True when ``exc`` says the index files are damaged (not busy, not misconfigured)."""
+    chroma = isinstance(exc, chromadb.errors.ChromaError) or (
+        type(exc).__name__ == "PanicException"  # raised by Chroma's Rust core
+    )
     return isinstance(exc, IndexCorrupt) or (
-        isinstance(exc, chromadb.errors.ChromaError)
-        and any(m in str(exc).lower() for m in _CORRUPT)
+        chroma and any(m in str(exc).lower() for m in _CORRUPT)
     )
 
 
@@ -109,7 +111,7 @@ class Store:
                 client = chromadb.PersistentClient(
                     path=str(path), settings=ChromaSettings(anonymized_telemetry=False)
                 )
-            except Exception as exc:
+            except BaseException as exc:  # Chroma's Rust panics are BaseExceptions
                 _forget_failed_client(path)
                 if is_corrupt(exc):
                     raise IndexCorrupt(f"the index in {path} cannot be read: {exc}") from exc
