@@ -4,8 +4,8 @@ The model is exported once, locally, from its own weights (no download): the
 whole sentence-transformers stack — transformer, pooling, normalisation — is
 traced by ``torch.onnx.export`` into one graph that maps token ids to the
 sentence vector, and saved with the model's tokenizer in a cache folder. The
-``int8`` variant is that graph with its weight matrices dynamically quantised
-(per channel), which keeps the vectors within cosine 0.98 of torch's.
+``int8`` variant is that graph with most weight matrices dynamically quantised
+(per channel), which keeps the vectors within cosine 0.99 of torch's.
 
 At run time only ``onnxruntime`` and ``tokenizers`` are used (torch is not
 imported), so the vectors live in the same space as the torch backend's: an
@@ -34,7 +34,7 @@ from .embeddings import SentenceTransformerEmbeddings, _cores, _LazyModel
 log = logging.getLogger(__name__)
 
 #: Bump when the exported graph changes, so that older exports are not reused.
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2
 MODEL_FILE = "model.onnx"
 META_FILE = "meta.json"
 
@@ -108,15 +108,22 @@ def _export_fp32(model_ref: str, folder: Path) -> None:
 
 def _quantize(src: Path, folder: Path) -> None:
     """Copy an fp32 export into ``folder`` with int8 weights (dynamic quantisation)."""
+    import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     for f in src.iterdir():
         if f.name != MODEL_FILE:
             shutil.copy(f, folder / f.name)
-    # Per-channel scales keep min cosine to torch ≈ 0.98 (per-tensor: 0.85);
-    # products of two activations (attention scores) stay in float.
+    # Per-channel scales: min cosine to torch 0.98 (per-tensor: 0.85). Kept in
+    # float: products of two activations (attention scores), and the feed-forward
+    # output matrices, whose inputs (after GELU) have the widest range: min cosine
+    # 0.99 instead of 0.98, for ~10 % of the int8 speed-up.
+    graph = onnx.load(str(src / MODEL_FILE), load_external_data=False).graph
+    keep = [n.name for n in graph.node
+            if n.op_type == "MatMul" and "/output/dense" in n.name and "attention" not in n.name]
     quantize_dynamic(src / MODEL_FILE, folder / MODEL_FILE, weight_type=QuantType.QInt8,
-                     per_channel=True, extra_options={"MatMulConstBOnly": True})
+                     per_channel=True, nodes_to_exclude=keep,
+                     extra_options={"MatMulConstBOnly": True})
 
 
 def ensure_exported(model_ref: str, cache_dir: Path, *, quantize: bool = False) -> Path:
@@ -155,7 +162,8 @@ class OnnxEmbeddings(_LazyModel, Embeddings):
     (empty = the packaged all-MiniLM-L6-v2); ``cache_dir`` holds the export
     (default: :func:`default_cache_dir`);
     ``quantize`` picks the int8 variant. ``name`` is the model's, like the torch
-    backend's: the vectors are the same (cosine ≥ 0.99 fp32, ≥ 0.98 int8).
+    backend's: the vectors are the same (cosine ≥ 0.99 fp32, ≥ 0.98 int8, measured
+    0.99 on French passages).
     """
 
     def __init__(self, model: str = "", *, cache_dir: Path | None = None,

@@ -19,7 +19,7 @@ on the same Chroma collection (MiniLM vectors, same embedder). Questions: the
 public eval set, interleaved rounds. Target: retrieve p50 at 100k ≤ 2× its p50
 at 1 article. Writes ``results/query_scale.md``.
 
-    python benchmarks/query_scale.py [--passages 100000] [--pool 2000] [--rounds 3]
+    python benchmarks/query_scale.py [--passages 100000] [--pool 1000] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ def baseline_search(assistant: Any) -> Any:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--passages", type=int, default=100_000, help="passages, large index")
-    parser.add_argument("--pool", type=int, default=2000, help="passages embedded for real")
+    parser.add_argument("--pool", type=int, default=1000, help="passages embedded for real")
     parser.add_argument("--noise", type=float, default=0.02, help="noise per vector component")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds")
     parser.add_argument("--k", type=int, default=4, help="passages per question")
