@@ -30,6 +30,7 @@ from .scoring import (
     passage_sentences,
     question_focus,
     question_needs,
+    question_type,
 )
 from .text import detect_language, fold, words
 
@@ -122,9 +123,15 @@ class ExtractiveAnswerer:
                 for g in groups)]
         if not chosen or not self._covers(question, [s.context for s in chosen]):
             return self.refusal(lang)
-        if not self._counts(question, chosen):
+        if not self._counts(question, chosen) or not self._asserts(question, chosen):
             return self.refusal(lang)
         return self._compose(lang, chosen, passages)
+
+    def _asserts(self, question: str, chosen: list[Sentence]) -> bool:
+        """For "how much / when / how many": does a quoted sentence hold an amount,
+        a date or a number at all?"""
+        kind, needs = question_type(question)
+        return needs is None or kind == "name" or any(needs.search(s.text) for s in chosen)
 
     def _counts(self, question: str, chosen: list[Sentence]) -> bool:
         """"How many X": does a chosen sentence give a number of X?"""

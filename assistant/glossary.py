@@ -214,6 +214,7 @@ called: baptise baptises nomme
 progressive woke: woke progressiste
 = investi investir investissement investissements injecte injecter finance financer mise miser
 = leve lever levee levees recolte
+= soutien soutient soutenir soutenu soutenue appui
 = fonde fondee fondateur cree creee creation lance lancee lancement
 = valorisation valeur valorise
 = dirigeant patron pdg directeur tete

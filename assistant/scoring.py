@@ -44,6 +44,7 @@ class Concept:
     #: (the subject, set earlier in the paragraph) keeps most of it; the thing
     #: asked for must be in the sentence itself.
     context_share: float = CONTEXT_SHARE
+    name: bool = False
 
     def match(self, terms: set[str]) -> float:
         """Weight earned in a text with these terms."""
@@ -82,7 +83,7 @@ _TYPES = [
         r"\b(quand|en quelle année|quelle année|depuis quand|when|what year|which year|"
         r"in what year|combien de temps|how long)\b", re.IGNORECASE), _DATE),
     ("amount", re.compile(
-        r"\b(combien d[’']argent|how much|quel montant|what amount|how big|"
+        r"\b(combien d[’']argent|how much|montant|what amount|how big|"
         r"combien .*(lev|invest|inject|financ|pes|vaut|valoris|co[uû]t)|"
         r"raised|invested|valuation)", re.IGNORECASE), _AMOUNT),
     ("count", re.compile(r"\b(combien de|combien d[’']|how many)\b", re.IGNORECASE), _NUMBER),
@@ -105,11 +106,11 @@ GENERIC = {fold(w) for w in (
 _FILLER = {fold(w) for w in (
     "est sont était étaient a ont fait font sera is are was were be been do does did "
     "has have had will would can could le la les l du de des d un une the a an of "
-    "nom name called appelé"
+    "nom name called appelé more less plus moins"
 ).split()}
 _FOCUS = re.compile(
     r"(?:\b(?:quel(?:le)?s?|lequel|laquelle|lesquel(?:le)?s|what|which|who is|who are|"
-    r"who was|how many)\s+|\bcombien\s+d[e’']\s*)((?:[\w’'-]+[\s’']+){0,7}[\w’'-]+)",
+    r"who was|how many|how much)\s+|\bcombien\s+d[e’']\s*)((?:[\w’'-]+[\s’']+){0,7}[\w’'-]+)",
     re.IGNORECASE,
 )
 _VERBS = {fold(w) for w in "est sont était a ont is are was were does did do has have".split()}
@@ -136,8 +137,8 @@ def question_focus(question: str) -> str | None:
         previous = f
         if f in _FILLER or f in STOP or len(f) < 3:
             continue
-        if f in GENERIC and not counting:  # "how many start-ups" counts start-ups
-            continue
+        if f in GENERIC and not counting:  # "quelle entreprise…": says nothing more
+            return None
         return f
     return None
 
@@ -247,7 +248,7 @@ class SentenceScorer:
                 # A synonym is weaker evidence than the word itself, unless the word
                 # cannot occur (an English word in French articles).
                 alt_share = SYNONYM_SHARE if any(self.idf(t) for t in own) else 1.0
-                out[own | alts] = Concept(own, alts, weight, alt_share, share)
+                out[own | alts] = Concept(own, alts, weight, alt_share, share, word in names)
         return list(out.values())
 
     def lexical(self, concepts: list[Concept], sentence: Sentence) -> float:
