@@ -16,6 +16,7 @@ settings; build your own ``Assistant(Settings(...))`` for another corpus.
 from __future__ import annotations
 
 from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
 
 from .answer import Answer
 from .core import Assistant, configure, default
@@ -24,7 +25,7 @@ from .settings import Settings
 
 __all__ = [
     "Answer", "Assistant", "RefreshReport", "Settings", "ask", "configure", "default",
-    "refresh", "retrieve",
+    "get_retriever", "refresh", "retrieve",
 ]
 
 
@@ -36,8 +37,28 @@ def retrieve(question: str, k: int = 4, history: list[dict] | None = None,
     "content": str}, …]``; a follow-up question is searched in its light.
     Each Document's metadata has ``article_id``, ``title``, ``source``,
     ``chunk_id``, ``section``, ``published`` and ``score`` (higher is better).
+
+    ``where`` keeps only passages of matching articles (all keys given must match)::
+
+        where={"article_id": "course-ia-financement"}     # or a list of ids
+        where={"language": "fr"}                          # or ["fr", "en"]
+        where={"published_from": "2024-10", "published_to": "2024-11-30"}
+
+    Dates are ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (or ``date``), both ends
+    included; an article matches when its date may fall in the range, one of
+    unknown date never does. Another key, an empty list or a bad date raises
+    ``ValueError``.
     """
     return default().retrieve(question, k, history, where)
+
+
+def get_retriever(k: int = 4, where: dict | None = None) -> BaseRetriever:
+    """The shared assistant's search as a LangChain ``BaseRetriever``.
+
+    ``retriever.invoke(question)`` returns ``k`` Documents, like :func:`retrieve`;
+    ``invoke(question, k=2, where={...}, history=[...])`` overrides per call.
+    """
+    return default().as_retriever(k=k, where=where)
 
 
 def ask(question: str, history: list[dict] | None = None) -> Answer:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
+from langchain_core.retrievers import BaseRetriever
 
 from .answer import Answer, ExtractiveAnswerer
 from .embeddings import MultilingualEmbeddings
@@ -207,12 +208,19 @@ class Assistant:
 
     def retrieve(self, question: str, k: int = 4, history: list[dict] | None = None,
                  where: dict | None = None) -> list[Document]:
-        """The ``k`` passages that best answer ``question``, best first."""
+        """The ``k`` passages that best answer ``question``, best first; ``where``
+        filters on article metadata (see :func:`assistant.retrieval.where_clause`)."""
         q = check_question(question, self.settings.max_question_chars)
         k = check_k(k)
         if not q:
             return []
         return self.retriever.search(q, k, history, where)
+
+    def as_retriever(self, k: int = 4, where: dict | None = None) -> BaseRetriever:
+        """This assistant's search as a LangChain retriever (``invoke(query, k=…)``)."""
+        from .lc_retriever import AssistantRetriever  # it imports this module
+
+        return AssistantRetriever(assistant=self, k=k, where=where)
 
     def ask(self, question: str, history: list[dict] | None = None) -> Answer:
         """A short answer with ``[n]`` citations, or a refusal with no sources."""

