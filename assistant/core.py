@@ -16,7 +16,6 @@ from pathlib import Path
 
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
-from langchain_core.retrievers import BaseRetriever
 
 from .answer import Answer, ExtractiveAnswerer
 from .embeddings import MultilingualEmbeddings
@@ -40,9 +39,22 @@ def check_question(question: object, max_chars: int) -> str:
     """The question cleaned and truncated; TypeError if it is not a string."""
     if not isinstance(question, str):
         raise TypeError(f"question must be a str, not {type(question).__name__}")
+    return clean(_text(question))[:max_chars]
+
+
+def _text(s: str) -> str:
     # Lone surrogates (e.g. "\ud800" from JSON) are not text; tokenizers reject them.
-    question = question.encode("utf-8", "ignore").decode("utf-8")
-    return clean(question)[:max_chars]
+    return s.encode("utf-8", "ignore").decode("utf-8")
+
+
+def check_history(history: list[dict] | None, max_chars: int) -> list[dict] | None:
+    """``history`` with its messages' text cut like a question's (and lone
+    surrogates dropped): an earlier question may be searched again."""
+    if not isinstance(history, list):
+        return history
+    return [{**m, "content": _text(m["content"][:max_chars])}
+            if isinstance(m, dict) and isinstance(m.get("content"), str) else m
+            for m in history]
 
 
 def check_k(k: object) -> int:
@@ -208,23 +220,18 @@ class Assistant:
 
     def retrieve(self, question: str, k: int = 4, history: list[dict] | None = None,
                  where: dict | None = None) -> list[Document]:
-        """The ``k`` passages that best answer ``question``, best first; ``where``
-        filters on article metadata (see :func:`assistant.retrieval.where_clause`)."""
+        """The ``k`` passages that best answer ``question``, best first."""
         q = check_question(question, self.settings.max_question_chars)
         k = check_k(k)
+        history = check_history(history, self.settings.max_question_chars)
         if not q:
             return []
         return self.retriever.search(q, k, history, where)
 
-    def as_retriever(self, k: int = 4, where: dict | None = None) -> BaseRetriever:
-        """This assistant's search as a LangChain retriever (``invoke(query, k=…)``)."""
-        from .lc_retriever import AssistantRetriever  # it imports this module
-
-        return AssistantRetriever(assistant=self, k=k, where=where)
-
     def ask(self, question: str, history: list[dict] | None = None) -> Answer:
         """A short answer with ``[n]`` citations, or a refusal with no sources."""
         q = check_question(question, self.settings.max_question_chars)
+        history = check_history(history, self.settings.max_question_chars)
         if not q:
             return self.answerer.empty(q)
         if self.llm_answerer is None:
@@ -242,6 +249,7 @@ class Assistant:
                    history: list[dict] | None = None) -> Iterator[str | Answer]:
         """The answer's text as it grows (for the web chat), then the final Answer."""
         q = check_question(question, self.settings.max_question_chars)
+        history = check_history(history, self.settings.max_question_chars)
         if self.llm_answerer is None or not q:
             answer = self.ask(q, history)
             words = answer.text.split(" ")
