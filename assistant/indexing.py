@@ -19,6 +19,7 @@ from pathlib import Path
 from langchain_core.embeddings import Embeddings
 
 from .chunking import Chunk, chunk_article
+from .ingest import normalise_url, text_hash
 from .sources import Article, SourceError, corpus_files, load_article, slugify
 from .store import Store
 
@@ -199,6 +200,7 @@ def load_corpus(corpus_dir: Path, report: RefreshReport) -> tuple[list[Article],
     """
     articles: dict[str, Article] = {}
     unreadable: set[str] = set()
+    seen: dict[str, Article] = {}  # "url:…" / "text:…" → the first article with it
     for path in corpus_files(corpus_dir):
         try:
             article = load_article(path)
@@ -211,5 +213,15 @@ def load_corpus(corpus_dir: Path, report: RefreshReport) -> tuple[list[Article],
                 (str(path), f"same article id '{article.id}' as {articles[article.id].source}")
             )
             continue
+        # The same article saved twice (copied by hand, or as .html and .md) is indexed once.
+        keys = {"text": f"text:{text_hash(article.text)}"}
+        if article.url:
+            keys["URL"] = f"url:{normalise_url(article.url)}"
+        first = next(((what, seen[k]) for what, k in keys.items() if k in seen), None)
+        if first:
+            report.errors.append((str(path), f"same {first[0]} as {Path(first[1].source).name}: "
+                                             "indexed once, under that file"))
+            continue
+        seen.update({k: article for k in keys.values()})
         articles[article.id] = article
     return list(articles.values()), unreadable

@@ -216,6 +216,25 @@ def test_the_same_article_twice_is_indexed_once(fresh: Assistant, base: str,
     assert {h.metadata["article_id"] for h in fresh.store.passages()} == {VELO}
 
 
+def test_the_same_article_twice_in_the_corpus_folder_is_indexed_once(fresh: Assistant) -> None:
+    corpus = Path(fresh.settings.corpus_dir)
+    text = "Le Parlement a adopté jeudi la loi sur l'énergie, après six mois de débats."
+    (corpus / "a-loi.md").write_text(f"---\ntitle: Loi\nurl: https://example.org/loi\n---\n"
+                                     f"{text}\n", encoding="utf-8")
+    # Copied by hand: the same text as plain text (other case and spacing)…
+    (corpus / "b-copie.txt").write_text(text.upper().replace(" ", "  "), encoding="utf-8")
+    # …and an edited copy under the same URL.
+    (corpus / "c-loi.md").write_text("---\nurl: https://example.org/loi/#maj\n---\n"
+                                     f"{text} Mise à jour.\n", encoding="utf-8")
+    report = fresh.refresh()
+    assert report.added == ["a-loi"]
+    assert dict(report.errors) == {
+        str(corpus / "b-copie.txt"): "same text as a-loi.md: indexed once, under that file",
+        str(corpus / "c-loi.md"): "same URL as a-loi.md: indexed once, under that file",
+    }
+    assert {h.metadata["article_id"] for h in fresh.store.passages()} == {"a-loi"}
+
+
 def test_bad_items_are_reported_and_the_rest_is_indexed(fresh: Assistant, base: str,
                                                         tmp_path: Path) -> None:
     assert fresh.refresh([f"{base}/article"]).added == [VELO]
