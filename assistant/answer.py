@@ -129,8 +129,13 @@ class ExtractiveAnswerer:
 
     def _asserts(self, question: str, chosen: list[Sentence]) -> bool:
         """For "how much / when / how many": does a quoted sentence hold an amount,
-        a date or a number at all?"""
+        a date or a number at all? For "who": does it say what the question says?"""
         kind, needs = question_type(question)
+        if kind == "name" and question_focus(question) is None:
+            # "Who founded Cohere?": the name is the answer, so the sentence must
+            # say the rest of the question (founded), not merely name Cohere.
+            predicate = [c for c in self.scorer.concepts(question) if not c.name]
+            return not predicate or any(self.scorer.lexical(predicate, s) > 0 for s in chosen)
         return needs is None or kind == "name" or any(needs.search(s.text) for s in chosen)
 
     def _counts(self, question: str, chosen: list[Sentence]) -> bool:
