@@ -16,6 +16,7 @@ from pathlib import Path
 
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
+from langchain_core.retrievers import BaseRetriever
 
 from .answer import Answer, ExtractiveAnswerer
 from .embeddings import MultilingualEmbeddings
@@ -24,7 +25,7 @@ from .ingest import ingest
 from .lexical import Analyzer
 from .llm import build_answerer
 from .onnx_embeddings import dense_embedder
-from .retrieval import Leg, Retriever, is_follow_up
+from .retrieval import Leg, Retriever, is_follow_up, last_reply, user_turns
 from .scoring import SentenceScorer
 from .settings import Settings
 from .store import Space, Store, connect, is_corrupt
@@ -220,13 +221,36 @@ class Assistant:
 
     def retrieve(self, question: str, k: int = 4, history: list[dict] | None = None,
                  where: dict | None = None) -> list[Document]:
-        """The ``k`` passages that best answer ``question``, best first."""
+        """The ``k`` passages that best answer ``question``, best first; ``where``
+        filters on article metadata (see :func:`assistant.retrieval.where_clause`)."""
         q = check_question(question, self.settings.max_question_chars)
         k = check_k(k)
         history = check_history(history, self.settings.max_question_chars)
         if not q:
             return []
-        return self.retriever.search(q, k, history, where)
+        return self.retriever.search(q, k, self._with_reply(q, history), where)
+
+    def _with_reply(self, q: str, history: list[dict] | None) -> list[dict] | None:
+        """``history`` with the assistant's reply to its last question: a follow-up
+        ("how much has *it* raised?") is about what that reply named. Code callers
+        often pass only the user's questions; the reply is then recomputed (extractive)."""
+        turns = user_turns(history)
+        if not turns or not is_follow_up(q) or last_reply(history) is not None:
+            return history
+        assert history is not None
+        earlier = history[: max(i for i, m in enumerate(history)
+                                if isinstance(m, dict) and m.get("role") == "user")]
+        passages = self.retriever.search(turns[-1], self.settings.default_k, earlier)
+        reply = self.answerer.answer(turns[-1], passages, earlier)
+        if reply.refused:
+            return history
+        return [*history, {"role": "assistant", "content": " ".join(reply.quotes)}]
+
+    def as_retriever(self, k: int = 4, where: dict | None = None) -> BaseRetriever:
+        """This assistant's search as a LangChain retriever (``invoke(query, k=…)``)."""
+        from .lc_retriever import AssistantRetriever  # it imports this module
+
+        return AssistantRetriever(assistant=self, k=k, where=where)
 
     def ask(self, question: str, history: list[dict] | None = None) -> Answer:
         """A short answer with ``[n]`` citations, or a refusal with no sources."""
@@ -235,6 +259,7 @@ class Assistant:
         if not q:
             return self.answerer.empty(q)
         if self.llm_answerer is None:
+            history = self._with_reply(q, history)
             passages = self.retrieve(q, self.settings.default_k, history)
             return self.answerer.answer(q, passages, history)
         return self.llm_answerer.answer(q, self._llm_passages(q, history), history)

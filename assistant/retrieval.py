@@ -22,7 +22,7 @@ from .chunking import indexed_text
 from .glossary import expand
 from .indexing import date_span
 from .lexical import Analyzer, LexicalIndex
-from .scoring import Sentence, SentenceScorer, passage_sentences, question_needs
+from .scoring import Sentence, SentenceScorer, passage_sentences, question_focus, question_needs
 from .store import Hit, Store
 from .text import clean
 
@@ -40,6 +40,10 @@ _ANAPHORA = re.compile(
 _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w’'-]*|\b\w*[A-Z]\w*[A-Z0-9]\w*\b|\b\d{4}\b")
 
 
+# Acronyms that name no one: "its AI model" still leans on the conversation.
+_GENERIC_NAMES = {"ai", "ia", "ceo", "pdg", "us", "usa", "uk", "eu", "ue", "tech"}
+
+
 def user_turns(history: list[dict] | None) -> list[str]:
     """The user's earlier questions, oldest first, from an OpenAI-style message list."""
     out: list[str] = []
@@ -54,15 +58,52 @@ def user_turns(history: list[dict] | None) -> list[str]:
 def is_follow_up(question: str) -> bool:
     """A question that leans on the conversation: no name of its own, and a pronoun
     or hardly any words ("Combien au total ?")."""
-    if _NAME.search(question.strip()):
+    if _names(question):
         return False
     return bool(_ANAPHORA.search(question)) or len(re.findall(r"\w{3,}", question)) <= 3
 
 
+def last_reply(history: list[dict] | None) -> str | None:
+    """The assistant's reply to the user's last question, if the history has it."""
+    for msg in reversed(history or []):
+        if isinstance(msg, dict) and msg.get("role") == "user":
+            return None
+        if isinstance(msg, dict) and msg.get("role") == "assistant":
+            content = msg.get("content")
+            return clean(content) if isinstance(content, str) else None
+    return None
+
+
+def _names(text: str) -> list[str]:
+    """Names in ``text`` (possessive 's dropped), first seen first, no years."""
+    out: list[str] = []
+    for m in _NAME.finditer(text.strip()):
+        name = re.sub(r"['’]s?$", "", m.group(0))
+        if name and not name.isdigit() and name.lower() not in _GENERIC_NAMES and name not in out:
+            out.append(name)
+    return out
+
+
+def reply_names(reply: str, question: str) -> list[str]:
+    """The names a reply brings that its question did not have: what "it" or
+    "they" in the next question most likely stands for."""
+    body = re.sub(r"\[\d+\]", " ", reply.split(":", 1)[-1] if ":" in reply[:40] else reply)
+    asked = {n.lower() for n in _names(question)}
+    return [n for n in _names(body) if n.lower() not in asked][:2]
+
+
 def contextual_query(question: str, history: list[dict] | None) -> str:
-    """The text to search for: the question, plus the previous question for follow-ups."""
+    """The text to search for: the question, plus, for follow-ups, the previous
+    question and the names its answer brought ("Who is OpenAI's challenger?" →
+    "…Anthropic…" → "How much has *it* raised?")."""
     previous = user_turns(history)
     if previous and is_follow_up(question):
+        # A follow-up keeps the conversation's subjects but asks something new:
+        # search for the names, not for what the previous question asked.
+        reply = last_reply(history)
+        names = _names(previous[-1]) + (reply_names(reply, previous[-1]) if reply else [])
+        if names:
+            return " ".join([question, *names])
         return f"{previous[-1]} {question}"
     return question
 
@@ -233,7 +274,8 @@ class Retriever:
             for sent in snap.sentences(doc)
         ]
         scorer = SentenceScorer(snap.scorer_analyzer(), snap.index.idf)
-        scorer.score(query, question_needs(question, previous), sentences)
+        scorer.score(query, question_needs(question, previous), sentences,
+                     focus=question_focus(question), question=question)
         best = [0.0] * len(docs)
         for sent in sentences:
             best[sent.passage] = max(best[sent.passage], sent.score)

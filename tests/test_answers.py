@@ -1,0 +1,77 @@
+"""What the extractive answerer quotes and when it refuses (real models, real Chroma).
+
+Each case is a general rule of the answerer, checked on the seed article; the
+question wording is not from the public evaluation set.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer import name_groups
+from assistant.core import Assistant
+from assistant.retrieval import contextual_query, reply_names
+from assistant.scoring import question_focus
+
+
+@pytest.mark.parametrize(("question", "focus"), [
+    ("Quel est le nom du modèle d'Anthropic ?", "modele"),
+    ("How many employees does OpenAI have?", "employees"),
+    ("What is the name of Google's model that competes with ChatGPT?", "model"),
+    ("Combien d’anciens d’OpenAI sont à l’origine d’Anthropic ?", "anciens"),
+    ("What is Mistral focusing on?", None),           # asks about a name, not a thing
+    ("Quelle entreprise soutient Anthropic ?", None),  # a generic noun says nothing
+    ("Quel montant xAI a-t-elle levé ?", None),
+])
+def test_question_focus(question: str, focus: str | None) -> None:
+    assert question_focus(question) == focus
+
+
+def test_name_groups_join_alternatives_only() -> None:
+    assert name_groups("Combien Nvidia a-t-il investi dans Mistral ?") == [{"nvidia"}, {"mistral"}]
+    assert name_groups("Combien Amazon et Google ont-ils investi dans Anthropic ?") == [
+        {"amazon", "google"}, {"anthropic"}]
+    assert name_groups("Who raised more, Anthropic or xAI?") == [{"anthropic", "xai"}]
+
+
+def test_follow_up_query_carries_the_names_of_the_reply() -> None:
+    history = [{"role": "user", "content": "Who is OpenAI's main challenger?"},
+               {"role": "assistant", "content": "According to the article: … Anthropic s’est "
+                                                "imposée comme le principal concurrent [1]"}]
+    assert reply_names(history[1]["content"], history[0]["content"]) == ["Anthropic"]
+    query = contextual_query("And how much has it raised?", history)
+    assert "Anthropic" in query and "OpenAI" in query
+    # A question with a name of its own is not a follow-up.
+    assert contextual_query("How much has xAI raised?", history) == "How much has xAI raised?"
+
+
+def test_new_name_beside_the_thing_asked_for(assistant: Assistant) -> None:
+    answer = assistant.ask("Quel est le nom du modèle d'Anthropic ?")
+    assert "Claude" in answer.text
+
+
+def test_how_many_needs_a_number_of_that_thing(assistant: Assistant) -> None:
+    assert "cinq anciens" in assistant.ask("Combien d'anciens d'OpenAI ont fondé Anthropic ?").text
+    # The article counts giants, teams and start-ups, never employees.
+    assert assistant.ask("How many employees does OpenAI have?").refused
+
+
+def test_names_a_question_links_must_share_a_passage(assistant: Assistant) -> None:
+    # One sentence on Mistral and another on Nvidia are no answer.
+    assert assistant.ask("Combien Nvidia a-t-il investi dans Mistral ?").refused
+    both = assistant.ask("Combien Amazon et Google ont-ils investi dans Anthropic ?")
+    assert not both.refused and "milliards" in both.text
+
+
+def test_amount_question_needs_an_amount(assistant: Assistant) -> None:
+    assert assistant.ask("Quel est le montant du rachat d'Inflection AI par Microsoft ?").refused
+
+
+def test_follow_up_with_only_the_users_questions(assistant: Assistant) -> None:
+    """Code callers often pass the questions alone: the reply is recomputed."""
+    history = [{"role": "user", "content": "Who is OpenAI's main challenger?"}]
+    answer = assistant.ask("And how much has it raised in total?", history=history)
+    assert "11 milliards" in answer.text, answer.text
+    history = [{"role": "user",
+                "content": "Quelle start-up a levé 6 milliards de dollars en mai 2024 ?"}]
+    assert "Elon Musk" in assistant.ask("Et qui l'a fondée ?", history=history).text
