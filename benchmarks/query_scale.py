@@ -161,7 +161,17 @@ def main(argv: list[str] | None = None) -> int:
         count = large.store.count()
 
         _, first_small = seconds(lambda: small.retrieve(questions[0], k=args.k))
-        _, first_large = seconds(lambda: large.retrieve(questions[0], k=args.k))
+        try:
+            _, first_large = seconds(lambda: large.retrieve(questions[0], k=args.k))
+        except Exception as exc:  # report what breaks at this size, not a traceback
+            count = large.store.count()
+            write("query_scale", [
+                "# Query latency at scale", "",
+                f"`python benchmarks/query_scale.py --passages {args.passages}` — {when()}.", "",
+                f"- FAIL: the first question over {count:,} passages raised "
+                f"`{type(exc).__name__}: {exc}`",
+            ], {"error": repr(exc), "passages": count})
+            return 1
         print(f"first query (builds BM25): small {first_small:.2f} s, large {first_large:.1f} s",
               flush=True)
         rss_mb = me.memory_info().rss / 2**20
