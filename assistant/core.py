@@ -187,9 +187,11 @@ class Assistant:
         """Add ``sources`` (files, article URLs, feed URLs) to the corpus folder, then
         sync the index with it; ``rebuild`` drops the index and re-embeds everything."""
         report = RefreshReport()
+        if isinstance(sources, (str, Path)):  # one source, not a list of characters
+            sources = [str(sources)]
         if sources:
             s = self.settings
-            result = ingest(list(sources), Path(s.corpus_dir),
+            result = ingest([str(x) for x in sources], Path(s.corpus_dir),
                             allow_private=s.allow_private_urls, timeout=s.fetch_timeout)
             report.errors.extend(result.errors)
         with self._lock:

@@ -346,3 +346,11 @@ def test_the_index_records_its_model_and_refuses_another(fresh: Assistant,
     # …and now the first model is the one refused.
     with pytest.raises(IndexMismatch, match="--rebuild"):
         Assistant(fresh.settings, embedders=fresh.embedders).refresh()
+
+
+def test_refresh_takes_one_source_as_a_plain_string(own: Assistant, tmp_path: Path) -> None:
+    own.refresh()
+    f = tmp_path / "zorglub.md"
+    f.write_text(NEW, encoding="utf-8")
+    report = own.refresh(str(f))  # type: ignore[arg-type]  # a str, not a list
+    assert report.errors == [] and report.added == ["zorglub"]
