@@ -55,7 +55,6 @@ def main() -> int:
                                                                            "\n1 article")
                   .replace("similarity_search", "plain Chroma") for k in p50]
         bars(a_scale, labels, list(p50.values()), "Query latency p50 by index size", "ms")
-        a_scale.set_yscale("log")
     if data := load("app_start"):
         bars(a_start, ["import gradio", "app page", "app ready"],
              [statistics.median(data[k]) for k in ("import_gradio", "page", "ready")],
