@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 #: Key of the collection metadata that changes on every write (see Store.version).
 MODIFIED = "modified"
+#: Passages per read or delete: SQLite binds at most 32,766 variables per statement.
+PAGE = 5000
 
 
 class IndexMismatch(RuntimeError):
@@ -212,23 +214,37 @@ class Store:
         """Remove passages by id (missing ids are ignored)."""
         if ids:
             for key in self.spaces:
-                self.collection(key).delete(ids=ids)
+                for start in range(0, len(ids), PAGE):
+                    self.collection(key).delete(ids=ids[start : start + PAGE])
             self._changed()
 
     def metadatas(self, key: str | None = None) -> dict[str, dict]:
         """Every passage id with its metadata, for one space."""
-        got = self.collection(key or self.primary).get(include=["metadatas"])
-        return dict(zip(got["ids"], got["metadatas"] or [], strict=False))
+        out: dict[str, dict] = {}
+        for got in self._pages(key or self.primary, None, ["metadatas"]):
+            out.update(zip(got["ids"], got["metadatas"] or [], strict=False))
+        return out
 
     def passages(self, where: dict | None = None) -> list[Hit]:
         """Every passage (text and metadata), optionally filtered."""
-        got = self.collection(self.primary).get(
-            where=where or None, include=["documents", "metadatas"]
-        )
         return [
             Hit(i, d or "", m or {}, 0.0)
+            for got in self._pages(self.primary, where, ["documents", "metadatas"])
             for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=False)
         ]
+
+    def _pages(self, key: str, where: dict | None, include: list[str]) -> Iterator[Any]:
+        """A collection's passages read in pages: one ``get`` of everything fails
+        past SQLite's 32,766 bound variables (about 32,000 passages)."""
+        col = self.collection(key)
+        offset = 0
+        while True:
+            got = col.get(where=where or None, include=include,  # type: ignore[arg-type]
+                          limit=PAGE, offset=offset)
+            yield got
+            if len(got["ids"]) < PAGE:
+                return
+            offset += PAGE
 
     def query(self, key: str, vector: list[float], k: int, where: dict | None = None, *,
               with_text: bool = True) -> list[Hit]:

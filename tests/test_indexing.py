@@ -354,3 +354,18 @@ def test_refresh_takes_one_source_as_a_plain_string(own: Assistant, tmp_path: Pa
     f.write_text(NEW, encoding="utf-8")
     report = own.refresh(str(f))  # type: ignore[arg-type]  # a str, not a list
     assert report.errors == [] and report.added == ["zorglub"]
+
+
+def test_store_reads_and_deletes_in_pages(own: Assistant, monkeypatch) -> None:
+    """One Chroma get() of every passage fails past ~32,000 passages: reads page."""
+    import assistant.store as store_module
+
+    own.refresh()
+    every = {h.id for h in own.store.passages()}
+    monkeypatch.setattr(store_module, "PAGE", 3)
+    assert len(every) > 3
+    assert {h.id for h in own.store.passages()} == every
+    assert set(own.store.metadatas()) == every
+    doomed = sorted(every)[:7]
+    own.store.delete(doomed)
+    assert {h.id for h in own.store.passages()} == every - set(doomed)
