@@ -98,10 +98,12 @@ def build_chat_model(settings: Settings) -> BaseChatModel | None:
 
     if settings.llm == "ollama":
         base_url: str | None = _ollama_v1(settings.llm_base_url or OLLAMA_URL)
-        model, key = settings.llm_model or "llama3.2", settings.llm_api_key or "ollama"
+        model = settings.llm_model or "llama3.2"
+        key = settings.llm_api_key.get_secret_value() or "ollama"
     else:
         base_url = settings.llm_base_url or None
-        model, key = settings.llm_model or "gpt-4o-mini", settings.llm_api_key or "not-needed"
+        model = settings.llm_model or "gpt-4o-mini"
+        key = settings.llm_api_key.get_secret_value() or "not-needed"
     return ChatOpenAI(base_url=base_url, model=model, api_key=key,
                       timeout=settings.llm_timeout, max_retries=0, temperature=0,
                       streaming=True)

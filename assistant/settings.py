@@ -125,7 +125,8 @@ class Settings(BaseSettings):
         "", description="Base URL of the LLM server, e.g. http://127.0.0.1:8080/v1."
     )
     llm_model: str = Field("", description="Model name sent to the LLM server.")
-    llm_api_key: str = Field("", description="API key for the LLM server, if it needs one.")
+    llm_api_key: SecretStr = Field(SecretStr(""),
+                                   description="API key for the LLM server, if it needs one.")
     llm_timeout: float = Field(
         30.0, gt=0, description="Seconds before an LLM call is given up (then extractive)."
     )
