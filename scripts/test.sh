@@ -17,7 +17,7 @@ pip check
 ruff check .
 mypy
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 ANONYMIZED_TELEMETRY=False
-python -m pytest -q -p no:cacheprovider "$@"
+python -m pytest -q -p no:cacheprovider --durations=12 "$@"
 
 # With no arguments: the retrieval and refresh tests once more, against a
 # `chroma run` server that the test fixtures start (server mode, ASSISTANT_CHROMA_URL).
