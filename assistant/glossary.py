@@ -62,6 +62,9 @@ month months: mois
 name named called: nom baptise baptises appele
 network: reseau
 new: nouveau nouvelle
+news: nouvelle nouvelles information informations
+good: bon bonne
+bad: mauvais mauvaise
 niche: niche
 open: ouvert open
 performance performances: performances

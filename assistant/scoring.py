@@ -135,8 +135,8 @@ def question_focus(question: str) -> str | None:
             previous = f
             continue
         previous = f
-        if f in _FILLER or f in STOP or len(f) < 3:
-            continue
+        if f in _FILLER or f in STOP or len(f) < 3 or _NUMBER.fullmatch(f):
+            continue  # "les *trois* trajectoires": the number is not the thing
         if f in GENERIC and not counting:  # "quelle entreprise…": says nothing more
             return None
         return f

@@ -22,6 +22,7 @@ from assistant.scoring import question_focus
     ("What is Mistral focusing on?", None),           # asks about a name, not a thing
     ("Quelle entreprise soutient Anthropic ?", None),  # a generic noun says nothing
     ("Quel montant xAI a-t-elle levé ?", None),
+    ("Quelles sont les trois trajectoires possibles pour Mistral ?", "trajectoires"),
 ])
 def test_question_focus(question: str, focus: str | None) -> None:
     assert question_focus(question) == focus
