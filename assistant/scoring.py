@@ -159,6 +159,8 @@ def names_near(text: str, focus_terms: set[str], asked: set[str],
                analyzer: Analyzer) -> bool:
     """Does ``text`` hold a new name right beside the thing asked for ("son modèle
     *Claude*", "the *Llama* models")?"""
+    if not focus_terms & set(analyzer.query_terms(text)):
+        return False  # most sentences: no need to look word by word
     tokens = re.findall(r"[\w’'-]+", text)
     at = [i for i, t in enumerate(tokens)
           if fold(t) in focus_terms or focus_terms & set(analyzer.query_terms(t))]
