@@ -117,6 +117,11 @@ _VERBS = {fold(w) for w in "est sont était a ont is are was were does did do ha
 _COUNT = re.compile(r"\b(combien d[e’']|how many)\s", re.IGNORECASE)
 
 
+def name_keys(text: str) -> set[str]:
+    """The names of a text, folded, possessive dropped ("OpenAI's" → "openai")."""
+    return {fold(m.group(0)).split("'")[0] for m in _NAME.finditer(text)}
+
+
 def question_focus(question: str) -> str | None:
     """The thing a question asks for, folded: "Quel est le nom du *modèle*…",
     "How many *employees*…", "What *valuation*…"; None when there is none
@@ -234,7 +239,7 @@ class SentenceScorer:
         (``focus``) and the names of ``question`` weigh more (names a follow-up's
         query carries from the conversation only set the context)."""
         out: dict[frozenset[str], Concept] = {}
-        names = {fold(m.group(0)).split("'")[0] for m in _NAME.finditer(question or query)}
+        names = name_keys(question or query)
         for word in self.analyzer.content_words(query):
             own = frozenset(self.analyzer.query_terms(word))
             alts = frozenset(self.analyzer.query_terms(" ".join(translations(word)))) - own
@@ -274,7 +279,7 @@ class SentenceScorer:
         """Set each sentence's ``score``: lexical share + answer-type bonus. For
         "how many X" the bonus needs a number counting X."""
         concepts = self.concepts(query, focus, question)
-        asked = {fold(m.group(0)).split("'")[0] for m in _NAME.finditer(query)}
+        asked = name_keys(query)
         counted = self.focus_terms(focus) if focus and needs is _NUMBER else None
         named = self.focus_terms(focus) if focus and needs is _NAME else None
         for s in sentences:
