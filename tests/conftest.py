@@ -73,11 +73,11 @@ def start_chroma(data: Path, log: Path, timeout: float = 60) -> tuple[subprocess
     return proc, url
 
 
-def stop(proc: subprocess.Popen) -> None:
-    """Terminate a process started by a test, killing it if it lingers."""
+def stop(proc: subprocess.Popen, timeout: float = 10) -> None:
+    """Terminate a process started by a test, killing it if it lingers ``timeout`` s."""
     proc.terminate()
     try:
-        proc.wait(timeout=10)
+        proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, free_port, wait_http_ok
+from conftest import ROOT, free_port, stop, wait_http_ok
 from gradio_client import Client
 from local_page import PageServer, serve_page
 
@@ -50,12 +50,7 @@ def start_app(env: dict[str, str], log: Path) -> tuple[subprocess.Popen, str]:
 
 
 def stop_app(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
+    stop(proc, timeout=20)
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, free_port, wait_http_ok
+from conftest import ROOT, free_port, stop, wait_http_ok
 from local_page import PAGE_TITLE, serve_page
 
 from assistant.settings import Settings
@@ -86,12 +86,7 @@ def server(settings: Settings, corpus: Path,
         wait_http_ok(url, proc, log, 120)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop(proc, timeout=20)
     assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
 
 
