@@ -29,6 +29,8 @@ _QUESTION_WORDS = {
 }
 STOP = frozenset(fold(w) for w in (*STOPWORDS_EN, *STOPWORDS_FRENCH)) | _QUESTION_WORDS
 _STEMMERS = {"fr": "french", "en": "english"}
+#: Texts whose query terms are remembered (then forgotten all at once): bounds memory.
+QUERY_CACHE_SIZE = 50_000
 
 
 class Analyzer:
@@ -37,6 +39,7 @@ class Analyzer:
     def __init__(self) -> None:
         self._stemmers = {lang: Stemmer.Stemmer(algo) for lang, algo in _STEMMERS.items()}
         self._lock = threading.Lock()  # PyStemmer objects are not thread-safe
+        self._cache: dict[str, tuple[str, ...]] = {}
 
     def content_words(self, text: str) -> list[str]:
         """Folded words without stop words (not stemmed)."""
@@ -50,11 +53,19 @@ class Analyzer:
 
     def query_terms(self, text: str) -> list[str]:
         """Terms of a question, stemmed for every supported language."""
+        # Remembered: the rerank asks for the same sentences and words at every
+        # question, and folding + stemming them was most of its time.
+        cached = self._cache.get(text)
+        if cached is not None:
+            return list(cached)
         found: dict[str, None] = {}
         ws = self.content_words(text)
         with self._lock:
             for stemmer in self._stemmers.values():
                 found.update(dict.fromkeys(stemmer.stemWords(ws)))
+            if len(self._cache) >= QUERY_CACHE_SIZE:
+                self._cache.clear()
+            self._cache[text] = tuple(found)
         return list(found)
 
 
@@ -89,15 +100,14 @@ class LexicalIndex:
         terms = self.analyzer.query_terms(question)
         if not self.ids or not terms:
             return []
-        mask = None
+        # get_scores, not retrieve(): retrieve() starts a thread pool at every call
+        # (0.75 ms of a 0.8 ms search over a small index); scoring is 0.04 ms.
+        scores = self._bm25.get_scores(terms)
         if allowed is not None:
-            mask = np.zeros(len(self.ids), dtype=np.float32)
-            for cid in allowed:
-                if cid in self._pos:
-                    mask[self._pos[cid]] = 1.0
-        docs, scores = self._bm25.retrieve(
-            [terms], k=min(k, len(self.ids)), show_progress=False, weight_mask=mask, n_threads=1,
-        )
-        return [
-            (self.ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0
-        ]
+            mask = np.zeros(len(self.ids), dtype=bool)
+            mask[[self._pos[cid] for cid in allowed if cid in self._pos]] = True
+            scores = np.where(mask, scores, 0.0)
+        k = min(k, len(self.ids))
+        best = np.argpartition(-scores, k - 1)[:k] if k < len(self.ids) else np.arange(k)
+        best = best[np.argsort(-scores[best], kind="stable")]
+        return [(self.ids[int(d)], float(scores[d])) for d in best if scores[d] > 0]

@@ -13,6 +13,7 @@ import logging
 import re
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 from langchain_core.documents import Document
@@ -117,35 +118,15 @@ class Leg:
     weight: float = 1.0
 
 
-class _IndexedAnalyzer(Analyzer):
-    """The analyzer, with the terms of passages' sentences looked up in a table
-    filled once per passage instead of folding and stemming them for each question."""
-
-    def __init__(self, base: Analyzer, table: dict[str, list[str]]):  # no super(): stems in base
-        self._base = base
-        self._table = table
-
-    def content_words(self, text: str) -> list[str]:
-        return self._base.content_words(text)
-
-    def terms(self, text: str, lang: str = "fr") -> list[str]:
-        return self._base.terms(text, lang)
-
-    def query_terms(self, text: str) -> list[str]:
-        found = self._table.get(text)
-        return found if found is not None else self._base.query_terms(text)
-
-
 @dataclass
 class _Snapshot:
     """What is computed once per state of the store: the BM25 index, every passage,
-    and — on a passage's first rerank — its sentences and their terms."""
+    and — on a passage's first rerank — its sentences."""
 
     index: LexicalIndex
     hits: dict[str, Hit]
     analyzer: Analyzer
     _sentences: dict[str, list[Sentence]] = field(default_factory=dict)
-    _terms: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, analyzer: Analyzer, hits: list[Hit]) -> _Snapshot:
@@ -158,20 +139,12 @@ class _Snapshot:
         return cls(index, {h.id: h for h in hits}, analyzer)
 
     def sentences(self, doc: Document) -> list[Sentence]:
-        """The passage's sentences, split and analysed on first use only."""
+        """The passage's sentences, split on first use only."""
         found = self._sentences.get(str(doc.id))
         if found is None:
             found = passage_sentences([doc])
-            for sent in found:
-                for text in (sent.text, sent.context):
-                    if text not in self._terms:
-                        self._terms[text] = self.analyzer.query_terms(text)
             self._sentences[str(doc.id)] = found
         return found
-
-    def scorer_analyzer(self) -> Analyzer:
-        """An analyzer that knows the terms of the sentences analysed so far."""
-        return _IndexedAnalyzer(self.analyzer, self._terms)
 
 
 class Retriever:
@@ -199,6 +172,15 @@ class Retriever:
         self._version: tuple = ()
         self._checked = 0.0
         self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+
+    def _workers(self) -> ThreadPoolExecutor:
+        """The threads that run the Chroma lookups (started on first use)."""
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max(1, len(self.legs)),
+                                                thread_name_prefix="chroma-lookup")
+            return self._pool
 
     def invalidate(self) -> None:
         """Forget the lexical index; it is rebuilt from the store on next use."""
@@ -235,6 +217,16 @@ class Retriever:
         query = contextual_query(question, history)
         fetch = max(self.fetch_k, k)
         snap = self.snapshot()  # one per question, though a refresh may swap it
+        # The encoders run one after the other in this thread (each uses every core;
+        # side by side they were slower), but each Chroma lookup runs in a worker
+        # beside the next encoding and the BM25 search: Chroma leaves the GIL
+        # (benchmarks/README.md: "Retrieval latency").
+        lookups = [
+            (leg.weight, self._workers().submit(
+                self.store.query, leg.key, leg.embedder.embed_query(query), fetch, chroma_where,
+                with_text=False))  # the snapshot has the passages
+            for leg in self.legs
+        ]
         ranked: list[tuple[float, list[tuple[str, float]]]] = []
         if self.lexical_weight:
             allowed = None
@@ -242,12 +234,8 @@ class Retriever:
                 allowed = {h.id for h in self.store.passages(chroma_where)}
             text = expand(query) if self.glossary else query
             ranked.append((self.lexical_weight, snap.index.search(text, fetch, allowed)))
-        # The legs run one after the other: each model already uses every core, and
-        # encoding in parallel threads was slower (benchmarks/README.md).
-        for leg in self.legs:
-            hits = self.store.query(leg.key, leg.embedder.embed_query(query), fetch, chroma_where,
-                                    with_text=False)  # the snapshot has the passages
-            ranked.append((leg.weight, [(h.id, h.score) for h in hits]))
+        for weight, lookup in lookups:
+            ranked.append((weight, [(h.id, h.score) for h in lookup.result()]))
         fused: dict[str, float] = {}
         for weight, results in ranked:
             for rank, (cid, _) in enumerate(results):
@@ -273,7 +261,7 @@ class Retriever:
             for n, doc in enumerate(docs)
             for sent in snap.sentences(doc)
         ]
-        scorer = SentenceScorer(snap.scorer_analyzer(), snap.index.idf)
+        scorer = SentenceScorer(snap.analyzer, snap.index.idf)
         scorer.score(query, question_needs(question, previous), sentences,
                      focus=question_focus(question), question=question)
         best = [0.0] * len(docs)
