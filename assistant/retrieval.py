@@ -13,7 +13,7 @@ import logging
 import re
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 from langchain_core.documents import Document
@@ -178,7 +178,7 @@ class Retriever:
         """The threads that run the Chroma lookups (started on first use)."""
         with self._lock:
             if self._pool is None:
-                self._pool = ThreadPoolExecutor(max(1, len(self.legs)),
+                self._pool = ThreadPoolExecutor(max(1, len(self.legs) - 1),
                                                 thread_name_prefix="chroma-lookup")
             return self._pool
 
@@ -218,15 +218,20 @@ class Retriever:
         fetch = max(self.fetch_k, k)
         snap = self.snapshot()  # one per question, though a refresh may swap it
         # The encoders run one after the other in this thread (each uses every core;
-        # side by side they were slower), but each Chroma lookup runs in a worker
-        # beside the next encoding and the BM25 search: Chroma leaves the GIL
+        # side by side they were slower), but a leg's Chroma lookup runs in a worker
+        # beside the next encoding (Chroma leaves the GIL); the last leg's lookup
+        # runs here, after BM25, as handing it over cost more than it saved
         # (benchmarks/README.md: "Retrieval latency").
-        lookups = [
-            (leg.weight, self._workers().submit(
-                self.store.query, leg.key, leg.embedder.embed_query(query), fetch, chroma_where,
-                with_text=False))  # the snapshot has the passages
-            for leg in self.legs
-        ]
+        def lookup(leg: Leg, vector: list[float]) -> list[Hit]:
+            return self.store.query(leg.key, vector, fetch, chroma_where,
+                                    with_text=False)  # the snapshot has the passages
+
+        vectors = []
+        pending: list[Future[list[Hit]]] = []
+        for n, leg in enumerate(self.legs):
+            vectors.append(leg.embedder.embed_query(query))
+            if n < len(self.legs) - 1:
+                pending.append(self._workers().submit(lookup, leg, vectors[-1]))
         ranked: list[tuple[float, list[tuple[str, float]]]] = []
         if self.lexical_weight:
             allowed = None
@@ -234,8 +239,10 @@ class Retriever:
                 allowed = {h.id for h in self.store.passages(chroma_where)}
             text = expand(query) if self.glossary else query
             ranked.append((self.lexical_weight, snap.index.search(text, fetch, allowed)))
-        for weight, lookup in lookups:
-            ranked.append((weight, [(h.id, h.score) for h in lookup.result()]))
+        if self.legs:
+            last = lookup(self.legs[-1], vectors[-1])
+            for leg, hits in zip(self.legs, [*(f.result() for f in pending), last], strict=True):
+                ranked.append((leg.weight, [(h.id, h.score) for h in hits]))
         fused: dict[str, float] = {}
         for weight, results in ranked:
             for rank, (cid, _) in enumerate(results):

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
+from typing import Any
 
 from langchain_core.documents import Document
 
@@ -46,7 +48,7 @@ class Concept:
     context_share: float = CONTEXT_SHARE
     name: bool = False
 
-    def match(self, terms: set[str]) -> float:
+    def match(self, terms: AbstractSet[str]) -> float:
         """Weight earned in a text with these terms."""
         if self.own & terms:
             return self.weight
@@ -161,10 +163,10 @@ def counts(text: str, focus_terms: set[str], analyzer: Analyzer) -> bool:
 
 
 def names_near(text: str, focus_terms: set[str], asked: set[str],
-               analyzer: Analyzer) -> bool:
+               analyzer: Analyzer, terms: set[str] | frozenset[str] | None = None) -> bool:
     """Does ``text`` hold a new name right beside the thing asked for ("son modèle
-    *Claude*", "the *Llama* models")?"""
-    if not focus_terms & set(analyzer.query_terms(text)):
+    *Claude*", "the *Llama* models")? ``terms``: the text's query terms, if known."""
+    if not focus_terms & (terms if terms is not None else set(analyzer.query_terms(text))):
         return False  # most sentences: no need to look word by word
     tokens = re.findall(r"[\w’'-]+", text)
     at = [i for i, t in enumerate(tokens)
@@ -185,6 +187,17 @@ class Sentence:
     passage: int
     context: str
     score: float = 0.0
+    #: What is worked out once about the text (its terms, its pattern matches),
+    #: shared with the copies ``dataclasses.replace`` makes: the retriever keeps a
+    #: passage's sentences and scores copies of them at every question.
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def remember(self, key: Any, make: Callable[[], Any]) -> Any:
+        """``make()``, computed on the first call for ``key`` only."""
+        found = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = make()
+        return found
 
 
 def question_type(question: str) -> tuple[str, re.Pattern | None]:
@@ -214,6 +227,19 @@ def passage_sentences(passages: list[Document]) -> list[Sentence]:
                 out.append(Sentence(sent, n, f"{section}\n{previous}\n{sent}"))
             previous = sent
     return out
+
+
+def _sentence_names(s: Sentence) -> list[str]:
+    """The folded names of a sentence (worked out once)."""
+    names: list[str] = s.remember(
+        "names", lambda: [fold(m.group(0)) for m in _NAME.finditer(s.text)])
+    return names
+
+
+def _holds(s: Sentence, pattern: re.Pattern) -> bool:
+    """Does the sentence match the pattern (worked out once)?"""
+    found: bool = s.remember(pattern, lambda: bool(pattern.search(s.text)))
+    return found
 
 
 class SentenceScorer:
@@ -264,10 +290,17 @@ class SentenceScorer:
         total = sum(c.weight for c in concepts)
         if not total:
             return 0.0
-        own = set(self.analyzer.query_terms(sentence.text))
-        ctx = set(self.analyzer.query_terms(sentence.context))
+        own = self.sentence_terms(sentence)
+        ctx: frozenset[str] = sentence.remember(
+            "context terms", lambda: frozenset(self.analyzer.query_terms(sentence.context)))
         got = sum(max(c.match(own), c.context_share * c.match(ctx)) for c in concepts)
         return got / total
+
+    def sentence_terms(self, sentence: Sentence) -> frozenset[str]:
+        """Query terms of the sentence's own text."""
+        terms: frozenset[str] = sentence.remember(
+            "terms", lambda: frozenset(self.analyzer.query_terms(sentence.text)))
+        return terms
 
     def focus_terms(self, focus: str) -> set[str]:
         """The forms of the thing asked for: the word, its translations and stems."""
@@ -284,12 +317,13 @@ class SentenceScorer:
         named = self.focus_terms(focus) if focus and needs is _NAME else None
         for s in sentences:
             if needs is _NAME:  # "who/which": a name the question does not already give
-                hit = any(fold(m.group(0)) not in asked for m in _NAME.finditer(s.text))
-                if named is not None and names_near(s.text, named, asked, self.analyzer):
+                hit = any(n not in asked for n in _sentence_names(s))
+                if named is not None and names_near(s.text, named, asked, self.analyzer,
+                                                    self.sentence_terms(s)):
                     s.score = self.lexical(concepts, s) + TYPE_BONUS + NEAR_BONUS
                     continue
             elif counted is not None:
                 hit = counts(s.text, counted, self.analyzer)
             else:
-                hit = needs is not None and bool(needs.search(s.text))
+                hit = needs is not None and _holds(s, needs)
             s.score = self.lexical(concepts, s) + (TYPE_BONUS if hit else 0.0)
