@@ -8,6 +8,7 @@ both ways, so it matches passages in either language.
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 from collections import Counter
@@ -19,6 +20,10 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_FRENCH
 
 from .text import fold, words
+
+# bm25s sets its logger to DEBUG when imported, so its debug lines reached the
+# CLI's stderr; let the application's logging configuration decide instead.
+logging.getLogger("bm25s").setLevel(logging.NOTSET)
 
 # Question words and filler that carry no topic ("selon l'article…").
 _QUESTION_WORDS = {
