@@ -169,6 +169,8 @@ class ExtractiveAnswerer:
                 break
             if sum(len(c.text) + 5 for c in chosen) + len(s.text) > MAX_ANSWER_CHARS - 40:
                 continue
+            if any(c.text == s.text for c in chosen):
+                continue  # a sentence two passages share (see chunking's overlap)
             new = self._holds(s.context) - have
             brings = [m for m in musts if m not in have and m in new]
             adds = q_terms & new

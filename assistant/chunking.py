@@ -14,6 +14,8 @@ from .settings import MAX_PASSAGE_CHARS
 from .sources import Article
 from .text import split_sentences
 
+#: Longest sentence a passage repeats from the one before it.
+OVERLAP_CHARS = 150
 _HEADING = re.compile(r"^(#{1,6})\s+(.*\S)\s*$")
 
 
@@ -94,19 +96,27 @@ def _sections(text: str) -> list[tuple[str, list[str], bool]]:
 
 
 def chunk_article(article: Article, max_chars: int = MAX_PASSAGE_CHARS) -> list[Chunk]:
-    """Cut an article into passages of at most ``max_chars`` characters."""
+    """Cut an article into passages of at most ``max_chars`` characters.
+
+    Sentences are packed in order. A passage after the first of a section opens
+    with the last sentence of the one before, when that sentence is short
+    (``OVERLAP_CHARS``): a sentence that announces what follows ("trois
+    trajectoires se dessinent.") is then found with it.
+    """
     chunks: list[Chunk] = []
     for section, sentences, headed in _sections(article.text):
-        current = ""
+        current, last = "", ""
         for n, sentence in enumerate(sentences):
             sep = "\n" if headed and n == 1 else " "
             for piece in _pieces(sentence, max_chars):
                 if current and len(current) + 1 + len(piece) > max_chars:
                     chunks.append(_make(article, len(chunks), current, section))
-                    current = piece
+                    carried = last if len(last) <= OVERLAP_CHARS and last != current else ""
+                    current = f"{carried} {piece}" if carried else piece
                 else:
                     current = f"{current}{sep}{piece}" if current else piece
                 sep = " "
+                last = piece
         if current:
             chunks.append(_make(article, len(chunks), current, section))
     return chunks

@@ -48,8 +48,9 @@ class RefreshReport:
         return bool(self.added or self.updated or self.removed)
 
 
-#: Bumped when chunk_metadata gains fields: passages of an older version are re-indexed.
-META_VERSION = 2
+#: Bumped when chunk_metadata gains fields or articles are cut differently: passages
+#: of an older version are re-indexed.
+META_VERSION = 3
 
 _DATE = re.compile(r"\s*(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?(?!\d)")
 

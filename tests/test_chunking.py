@@ -84,3 +84,21 @@ def test_content_hash_follows_text_and_metadata(seed: Article) -> None:
     same = Article(**seed.__dict__)
     assert same.content_hash == seed.content_hash
     assert other.content_hash != seed.content_hash
+
+
+def test_a_short_last_sentence_opens_the_next_passage_too(tmp_path: Path) -> None:
+    filler = " ".join(f"Phrase de remplissage numéro {n} sur le marché." for n in range(11))
+    announce = "Autrement dit, pour la société, deux voies se dessinent."
+    listing = "Soit elle lève des fonds, soit elle est rachetée par un géant."
+    p = tmp_path / "annonce.txt"
+    p.write_text(f"{filler} {announce}\n\n{listing}", encoding="utf-8")
+    chunks = chunk_article(load_article(p))
+    assert len(chunks) == 2 and all(len(c.text) <= 600 for c in chunks)
+    assert chunks[0].text.endswith(announce)
+    assert chunks[1].text == f"{announce} {listing}"  # found together with the list
+    longs = [f"Une phrase longue numéro {n} " + "qui s'étire encore " * 7 + "et se termine."
+             for n in range(5)]
+    assert all(len(s) > 150 for s in longs)
+    p.write_text(" ".join(longs), encoding="utf-8")
+    first, second = chunk_article(load_article(p))
+    assert " ".join([first.text, second.text]) == " ".join(longs)  # long ones not repeated
