@@ -179,6 +179,13 @@ class ExtractiveAnswerer:
             ):
                 chosen.append(s)
                 have |= new
+        for c in list(chosen):  # "trois trajectoires se dessinent." + "Soit…, soit…"
+            after = _next_in_passage(c, sentences)
+            if (after is not None and after not in chosen and len(chosen) < MAX_SENTENCES
+                    and _announces(c, after)
+                    and sum(len(x.text) + 5 for x in chosen) + len(after.text)
+                    <= MAX_ANSWER_CHARS - 40):
+                chosen.append(after)
         order = {id(s): n for n, s in enumerate(sentences)}
         return sorted(chosen, key=lambda s: order[id(s)])
 
@@ -221,6 +228,25 @@ _ANAPHOR_START = re.compile(
     r"[aà] (?:sa|son|leur)|it|its|they|their|this|these|he|she|his|her)\b",
     re.IGNORECASE,
 )
+
+
+_LIST_START = re.compile(
+    r"^(?:soit|d['’]abord|premièrement|primo|d['’]une part|first(?:ly)?|either)\b",
+    re.IGNORECASE,
+)
+
+
+def _next_in_passage(s: Sentence, sentences: list[Sentence]) -> Sentence | None:
+    """The sentence right after ``s`` in its passage, if any."""
+    n = next(i for i, x in enumerate(sentences) if x is s)
+    after = sentences[n + 1] if n + 1 < len(sentences) else None
+    return after if after is not None and after.passage == s.passage else None
+
+
+def _announces(s: Sentence, after: Sentence) -> bool:
+    """Does ``s`` announce what ``after`` lists ("…se dessinent." → "Soit…, soit…";
+    a sentence ending in a colon)? The list is the answer then, whatever its words."""
+    return s.text.rstrip().endswith(":") or bool(_LIST_START.match(after.text))
 
 
 def _continues(s: Sentence, chosen: list[Sentence], sentences: list[Sentence]) -> bool:

@@ -7,11 +7,13 @@ question wording is not from the public evaluation set.
 from __future__ import annotations
 
 import pytest
+from langchain_core.documents import Document
 
-from assistant.answer import name_groups
+from assistant.answer import ExtractiveAnswerer, name_groups
 from assistant.core import Assistant
+from assistant.lexical import Analyzer
 from assistant.retrieval import contextual_query, reply_names
-from assistant.scoring import question_focus
+from assistant.scoring import SentenceScorer, question_focus
 
 
 @pytest.mark.parametrize(("question", "focus"), [
@@ -76,3 +78,18 @@ def test_follow_up_with_only_the_users_questions(assistant: Assistant) -> None:
     history = [{"role": "user",
                 "content": "Quelle start-up a levé 6 milliards de dollars en mai 2024 ?"}]
     assert "Elon Musk" in assistant.ask("Et qui l'a fondée ?", history=history).text
+
+
+def test_a_sentence_announcing_a_list_brings_the_list() -> None:
+    answerer = ExtractiveAnswerer(SentenceScorer(Analyzer()))
+    listing = "Soit la société trouve un acheteur, soit elle ferme ses usines."
+    doc = Document(
+        page_content="Le marché des batteries ralentit en Europe. "
+                     f"Pour Volta, deux scénarios se dessinent. {listing} Le reste est calme.",
+        metadata={"article_id": "volta", "section": ""}, id="volta:0000")
+    answer = answerer.answer("Quels scénarios se dessinent pour Volta ?", [doc])
+    assert "deux scénarios se dessinent" in answer.text and listing in answer.text
+    # Without the announcement, the next sentence is not pulled in.
+    doc.page_content = doc.page_content.replace(listing, "Les usines tournent au ralenti.")
+    answer = answerer.answer("Quels scénarios se dessinent pour Volta ?", [doc])
+    assert "ralenti" not in answer.text
