@@ -36,6 +36,9 @@ from .text import detect_language, fold, words
 
 MAX_ANSWER_CHARS = 600
 MAX_SENTENCES = 3
+#: A sentence holding the amount/date/number asked for may answer in place of a
+#: better one without it, when it scores at least this share of the best.
+TYPED_SHARE = 0.7
 
 MESSAGES = {
     "fr": {
@@ -107,11 +110,31 @@ class ExtractiveAnswerer:
         query = contextual_query(question, history)
         turns = user_turns(history)
         previous = turns[-1] if turns and is_follow_up(question) else None
-        self.scorer.score(query, question_needs(question, previous), sentences,
-                          focus=question_focus(question), question=question)
+        needs = question_needs(question, previous)
+        self.scorer.score(query, needs, sentences, focus=question_focus(question),
+                          question=question)
         sims = self._similarities(query, [s.text for s in sentences])
         for s, sim in zip(sentences, sims, strict=True):
             s.score = 0.6 * s.score + 0.45 * sim + 0.1 * (1 - s.passage / len(passages))
+        chosen = self._checked(question, query, sentences, passages)
+        if chosen is None and needs is not None and needs is not _NAME:
+            # The best sentence lacks the amount / date / number asked for (so the
+            # checks refused it); a sentence nearly as good that has one answers.
+            # It must say what happens, though ("When did OpenAI *unveil*
+            # ChatGPT?" is not answered by the date ChatGPT's maker raised money).
+            predicate = [c for c in self.scorer.concepts(question) if not c.name]
+            typed = [s for s in sentences if needs.search(s.text) and (
+                not predicate or self.scorer.lexical(predicate, s) > 0)]
+            best = max(s.score for s in sentences)
+            if typed and max(s.score for s in typed) >= TYPED_SHARE * best:
+                chosen = self._checked(question, query, typed, passages)
+        if chosen is None:
+            return self.refusal(lang)
+        return self._compose(lang, chosen, passages)
+
+    def _checked(self, question: str, query: str, sentences: list[Sentence],
+                 passages: list[Document]) -> list[Sentence] | None:
+        """The sentences to quote, if they pass every check; else None (refuse)."""
         chosen = self._choose(question, query, sentences)
         # Each quoted sentence must be about what the question names, not merely
         # beside it: "Nvidia invested in Mistral?" is no answer to one sentence on
@@ -122,10 +145,10 @@ class ExtractiveAnswerer:
                 g & self._holds(f"{s.context}\n{passages[s.passage].page_content}")
                 for g in groups)]
         if not chosen or not self._covers(question, [s.context for s in chosen]):
-            return self.refusal(lang)
+            return None
         if not self._counts(question, chosen) or not self._asserts(question, chosen):
-            return self.refusal(lang)
-        return self._compose(lang, chosen, passages)
+            return None
+        return chosen
 
     def _asserts(self, question: str, chosen: list[Sentence]) -> bool:
         """For "how much / when / how many": does a quoted sentence hold an amount,

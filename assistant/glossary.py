@@ -72,6 +72,9 @@ political politics: politique politiques
 product products: produit produits
 profit profits earnings: benefices
 raise raised raising round rounds: leve levee lever levees tour
+secure secured securing obtain obtained get got gather gathered collect collected: leve levee obtenu recolte
+pour poured inject injected put: injecte investi verse
+establish established setup: cree creee fondee lancement
 reason why because: pourquoi raison car parce
 reasoning: raisonnement
 regulation regulator regulators: regulation regulateur

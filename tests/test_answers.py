@@ -93,3 +93,12 @@ def test_a_sentence_announcing_a_list_brings_the_list() -> None:
     doc.page_content = doc.page_content.replace(listing, "Les usines tournent au ralenti.")
     answer = answerer.answer("Quels scénarios se dessinent pour Volta ?", [doc])
     assert "ralenti" not in answer.text
+
+
+def test_a_sentence_with_the_date_asked_for_answers_when_the_best_has_none(
+        assistant: Assistant) -> None:
+    # The best sentence names xAI but gives no date; the one with "mai 2024" answers.
+    answer = assistant.ask("When did Elon Musk set up xAI?")
+    assert not answer.refused and "2024" in answer.text, answer.text
+    # …but only a sentence that says what happens: no date of another event.
+    assert assistant.ask("When did OpenAI unveil ChatGPT?").refused
