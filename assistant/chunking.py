@@ -65,11 +65,12 @@ def _pieces(sentence: str, limit: int) -> list[str]:
     return out
 
 
-def _sections(text: str) -> list[tuple[str, list[str], bool]]:
-    """Group the article's sentences by section; a heading followed by text opens it."""
+def _sections(text: str) -> list[tuple[str, list[str], int]]:
+    """Group the article's sentences by section; a heading followed by text opens
+    one. Returns (section path, sentences, how many of the first are headings)."""
     path: dict[int, str] = {}
-    sections: list[tuple[str, list[str], bool]] = [("", [], False)]
-    pending: str | None = None
+    sections: list[tuple[str, list[str], int]] = [("", [], 0)]
+    pending: list[tuple[int, str]] = []  # headings not yet followed by text
     for block in re.split(r"\n\s*\n|\n(?=#)", text):
         block = block.strip()
         if not block:
@@ -80,17 +81,19 @@ def _sections(text: str) -> list[tuple[str, list[str], bool]]:
             level, title = len(m.group(1)), m.group(2).lstrip("-• ").strip()
             path = {lv: t for lv, t in path.items() if lv < level}
             path[level] = title
-            pending = title
-            sections.append((" › ".join(path[lv] for lv in sorted(path)), [], False))
+            # A heading right under another ("## Trois start-up…" then "### OpenAI…")
+            # is read with it: both are article text.
+            pending = [(lv, t) for lv, t in pending if lv < level] + [(level, title)]
+            sections.append((" › ".join(path[lv] for lv in sorted(path)), [], 0))
             lines = lines[1:]
             if not lines:
                 continue
         sentences = split_sentences("\n".join(lines))
         if pending and sentences:
-            # The heading is article text too (it holds facts), on a line of its own.
+            # The headings are article text too (they hold facts), on lines of their own.
             name, _, _ = sections[-1]
-            sections[-1] = (name, [pending], True)
-            pending = None
+            sections[-1] = (name, [t for _, t in pending], len(pending))
+            pending = []
         sections[-1][1].extend(sentences)
     return [s for s in sections if s[1]]
 
@@ -107,7 +110,7 @@ def chunk_article(article: Article, max_chars: int = MAX_PASSAGE_CHARS) -> list[
     for section, sentences, headed in _sections(article.text):
         current, last = "", ""
         for n, sentence in enumerate(sentences):
-            sep = "\n" if headed and n == 1 else " "
+            sep = "\n" if 0 < n <= headed else " "
             for piece in _pieces(sentence, max_chars):
                 if current and len(current) + 1 + len(piece) > max_chars:
                     chunks.append(_make(article, len(chunks), current, section))

@@ -201,6 +201,20 @@ catch catching: rattrape rattraper
 gap: retard ecart deficit
 french france: francaise francais france
 chinese china: chine chinois
+chatbot chatbots: chatbot assistant
+stronghold strongholds bastion bastions: bastion bastions
+historically historic history: historiquement histoire historique
+flagship: fleuron phare
+frontrunner front-runner: leader tete
+powerful all-powerful mighty: puissant tout-puissant
+administration: gouvernement administration
+bankroll bankrolled bankrolling: financer finance financee
+ally allied allies pair pairing duo: duo allie allies alliance
+boast boasts boasted brag: targue vante
+efficient efficiency: efficace efficacite
+hopeful hopefuls hope: espoir espoirs
+quit abandon abandoned towel: abandonne eponge jete
+threat threaten existential: menace existentielle
 president: president
 election: election
 billionaire: milliardaire

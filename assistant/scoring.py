@@ -70,11 +70,17 @@ _NUMBER = re.compile(
     r"one|two|three|four|five|six|seven|eight|nine|ten|dozens?|half)\b",
     re.IGNORECASE,
 )
+_UNIT = r"(?:semaines?|mois|jours?|ans|an|années?|weeks?|months?|days?|years?)"
 _DATE = re.compile(
     r"\b(19|20)\d{2}\b|\b(janvier|février|mars|avril|mai|juin|juillet|août|septembre|"
     r"octobre|novembre|décembre|january|february|march|april|may|june|july|august|"
-    r"september|october|november|december|semaines?|weeks?|mois|jours?|years?|"
-    r"months?|days?)\b|\b(\d+|un|deux|trois|quatre|cinq|dix)\s+ans?\b",
+    r"september|october|november|december)\b|"
+    # a duration or a relative date, not a bare unit ("à ce jour" is no date)
+    r"\b(\d+|un|une|deux|trois|quatre|cinq|six|dix|quelques|plusieurs|one|two|three|"
+    rf"four|five|six|ten|few|several)\s+(et demi\s+)?{_UNIT}\b|"
+    rf"\b(cette|this|last|next)\s+{_UNIT}\b|\bce\s+mois\b|"
+    rf"\b{_UNIT}\s+(dernier|dernière|derniers|dernières|prochain|prochaine|passé|passée)\b|"
+    r"\b(aujourd[’']hui|hier|today|yesterday)\b",
     re.IGNORECASE,
 )
 _NAME = re.compile(r"(?<!^)\b[A-Z][\w’'-]+|\b\w*[a-z][A-Z]\w*|\b[A-Z]{2,}\w*")
@@ -83,7 +89,8 @@ _NAME = re.compile(r"(?<!^)\b[A-Z][\w’'-]+|\b\w*[a-z][A-Z]\w*|\b[A-Z]{2,}\w*")
 _TYPES = [
     ("date", re.compile(
         r"\b(quand|en quelle année|quelle année|depuis quand|when|what year|which year|"
-        r"in what year|combien de temps|how long)\b", re.IGNORECASE), _DATE),
+        r"in what year|combien de temps|how long|(?:à |a )?quelle date|quel mois|"
+        r"(?:on |at )?(?:what|which) (?:date|day|month))\b", re.IGNORECASE), _DATE),
     ("amount", re.compile(
         r"\b(combien d[’']argent|how much|montant|what amount|how big|"
         r"combien .*(lev|invest|inject|financ|pes|vaut|valoris|co[uû]t)|"
@@ -102,7 +109,10 @@ GENERIC = {fold(w) for w in (
     "montant somme chose nom année an date entreprise entreprises société sociétés "
     "start-up startup start-ups startups start up firme groupe autre autres article articles "
     "selon amount thing name year date company companies firm firms business other "
-    "one ones kind type part total argent money temps time durée"
+    "one ones kind type part total argent money temps time durée "
+    # words for the form of the answer, not its content ("quel *surnom*…")
+    "surnom surnoms rang qualité qualificatif portée méthode manière façon rôle "
+    "terme expression mot image nickname rank role way method term word label phrase"
 ).split()}
 # Verbs and words that come between "which/quel" and the thing asked for.
 _FILLER = {fold(w) for w in (

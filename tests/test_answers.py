@@ -13,7 +13,7 @@ from assistant.answer import ExtractiveAnswerer, name_groups
 from assistant.core import Assistant
 from assistant.lexical import Analyzer
 from assistant.retrieval import contextual_query, reply_names
-from assistant.scoring import SentenceScorer, question_focus
+from assistant.scoring import SentenceScorer, question_focus, question_needs, question_type
 
 
 @pytest.mark.parametrize(("question", "focus"), [
@@ -25,9 +25,25 @@ from assistant.scoring import SentenceScorer, question_focus
     ("Quelle entreprise soutient Anthropic ?", None),  # a generic noun says nothing
     ("Quel montant xAI a-t-elle levé ?", None),
     ("Quelles sont les trois trajectoires possibles pour Mistral ?", "trajectoires"),
+    ("Quel surnom l'article donne-t-il à Meta ?", None),  # the form of the answer
+    ("What role does Microsoft play?", None),
 ])
 def test_question_focus(question: str, focus: str | None) -> None:
     assert question_focus(question) == focus
+
+
+@pytest.mark.parametrize(("text", "is_date"), [
+    ("Début octobre, le créateur de ChatGPT a levé", True),
+    ("dont 4 milliards la semaine dernière", True),
+    ("Un an et demi après sa création", True),
+    ("depuis 2023", True),
+    ("Google reste à ce jour la seule entreprise", False),  # a unit alone is no date
+    ("les jours de gloire", False),
+])
+def test_what_counts_as_a_date(text: str, is_date: bool) -> None:
+    needs = question_needs("On what date did it happen?")
+    assert needs is not None and bool(needs.search(text)) is is_date
+    assert question_type("À quelle date ?")[0] == question_type("In which month?")[0] == "date"
 
 
 def test_name_groups_join_alternatives_only() -> None:

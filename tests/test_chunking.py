@@ -52,7 +52,14 @@ def test_passages_keep_whole_sentences_and_sections(seed: Article) -> None:
     assert openai.section.endswith(heading)
     assert openai.section.startswith("Trois start-up surfinancées en tête")
     first = next(c for c in chunks if c.section == openai.section)
-    assert first.text.startswith(heading + "\n")
+    # Both headings are text of the section's first passage, each on its own line.
+    assert first.text.startswith(f"Trois start-up surfinancées en tête\n{heading}\n")
+    google = next(c for c in chunks if c.text.startswith("Les géants de la technologie"))
+    assert google.text.startswith(
+        "Les géants de la technologie au centre du jeu\nGoogle, le numéro deux officieux\n")
+    # A heading is repeated only under its own parent: the next subsection starts afresh.
+    anthropic = next(c for c in chunks if "Anthropic, le challenger" in c.text)
+    assert anthropic.text.startswith("Anthropic, le challenger")
 
 
 def test_a_sentence_longer_than_a_passage_is_cut(tmp_path: Path) -> None:
