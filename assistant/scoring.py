@@ -112,13 +112,17 @@ GENERIC = {fold(w) for w in (
     "one ones kind type part total argent money temps time durée "
     # words for the form of the answer, not its content ("quel *surnom*…")
     "surnom surnoms rang qualité qualificatif portée méthode manière façon rôle "
-    "terme expression mot image nickname rank role way method term word label phrase"
+    "terme expression mot image nickname rank role way method term word label phrase "
+    # a date's units: "in which *month*" asks for a date, which the date check covers
+    "mois jour jours semaine semaines month months day days week weeks "
+    # "quel *géant*", "which *giant*": a company
+    "géant géants giant giants"
 ).split()}
 # Verbs and words that come between "which/quel" and the thing asked for.
 _FILLER = {fold(w) for w in (
     "est sont était étaient a ont fait font sera is are was were be been do does did "
     "has have had will would can could le la les l du de des d un une the a an of "
-    "nom name called appelé more less plus moins"
+    "nom name called appelé more less plus moins tech"
 ).split()}
 _FOCUS = re.compile(
     r"(?:\b(?:quel(?:le)?s?|lequel|laquelle|lesquel(?:le)?s|what|which|who is|who are|"
