@@ -85,6 +85,15 @@ _DATE = re.compile(
 )
 _NAME = re.compile(r"(?<!^)\b[A-Z][\w’'-]+|\b\w*[a-z][A-Z]\w*|\b[A-Z]{2,}\w*")
 
+# Words for the form of the answer, not its content: "quel *surnom*…", "what *role*…".
+_FORM_NOUNS = (
+    "surnom rang qualité qualificatif portée méthode manière façon rôle terme expression "
+    "mot image nickname rank role way method term word label phrase"
+).split()
+# Such a question asks for a phrase, not a name.
+_FORM_ASKED = re.compile(
+    rf"\b(?:quel(?:le)?s?|which|what)\s+(?:{'|'.join(_FORM_NOUNS)})s?\b", re.IGNORECASE)
+
 # Question type → what the answering sentence must look like.
 _TYPES = [
     ("date", re.compile(
@@ -110,19 +119,19 @@ GENERIC = {fold(w) for w in (
     "start-up startup start-ups startups start up firme groupe autre autres article articles "
     "selon amount thing name year date company companies firm firms business other "
     "one ones kind type part total argent money temps time durée "
-    # words for the form of the answer, not its content ("quel *surnom*…")
-    "surnom surnoms rang qualité qualificatif portée méthode manière façon rôle "
-    "terme expression mot image nickname rank role way method term word label phrase "
     # a date's units: "in which *month*" asks for a date, which the date check covers
     "mois jour jours semaine semaines month months day days week weeks "
     # "quel *géant*", "which *giant*": a company
     "géant géants giant giants"
-).split()}
+).split()} | {fold(w + plural) for w in _FORM_NOUNS for plural in ("", "s")}
 # Verbs and words that come between "which/quel" and the thing asked for.
 _FILLER = {fold(w) for w in (
     "est sont était étaient a ont fait font sera is are was were be been do does did "
     "has have had will would can could le la les l du de des d un une the a an of "
-    "nom name called appelé more less plus moins tech"
+    "nom name called appelé more less plus moins tech "
+    # how the article puts it: "what does the article *call*…" asks for the thing after
+    "call calls describe describes described portray portrays portrayed consider "
+    "considers considered qualifie qualifient décrit décrivent"
 ).split()}
 _FOCUS = re.compile(
     r"(?:\b(?:quel(?:le)?s?|lequel|laquelle|lesquel(?:le)?s|what|which|who is|who are|"
@@ -218,6 +227,8 @@ def question_type(question: str) -> tuple[str, re.Pattern | None]:
     """('amount' | 'count' | 'date' | 'name' | 'reason' | 'other', pattern it needs)."""
     for name, asks, needs in _TYPES:
         if asks.search(question):
+            if name == "name" and _FORM_ASKED.search(question):
+                return "other", None  # "quel *surnom*…": a phrase, not a name
             return name, needs
     return "other", None
 

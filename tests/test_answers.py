@@ -30,6 +30,7 @@ from assistant.scoring import SentenceScorer, question_focus, question_needs, qu
     ("In which month did xAI raise 6 billion?", None),  # the date check covers it
     ("Which tech giant backs Anthropic?", None),        # a company, as "quelle entreprise"
     ("How many months did it take?", "months"),         # counted: the thing itself
+    ("What does the article call OpenAI's flagship product?", "flagship"),
 ])
 def test_question_focus(question: str, focus: str | None) -> None:
     assert question_focus(question) == focus
@@ -47,6 +48,12 @@ def test_what_counts_as_a_date(text: str, is_date: bool) -> None:
     needs = question_needs("On what date did it happen?")
     assert needs is not None and bool(needs.search(text)) is is_date
     assert question_type("À quelle date ?")[0] == question_type("In which month?")[0] == "date"
+
+
+def test_a_question_on_the_form_of_the_answer_asks_for_no_name() -> None:
+    assert question_type("Quel surnom l'article donne-t-il à Meta ?")[0] == "other"
+    assert question_type("What role does Microsoft play?")[0] == "other"
+    assert question_type("Quelle entreprise soutient Anthropic ?")[0] == "name"
 
 
 def test_name_groups_join_alternatives_only() -> None:
