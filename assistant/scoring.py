@@ -101,7 +101,7 @@ _TYPES = [
         r"in what year|combien de temps|how long|(?:à |a )?quelle date|quel mois|"
         r"(?:on |at )?(?:what|which) (?:date|day|month))\b", re.IGNORECASE), _DATE),
     ("amount", re.compile(
-        r"\b(combien d[’']argent|how much|montant|what amount|how big|"
+        r"\b(combien d[’']argent|combien(?!\s*d[e’'])|how much|montant|what amount|how big|"
         r"combien .*(lev|invest|inject|financ|pes|vaut|valoris|co[uû]t)|"
         r"raised|invested|valuation)", re.IGNORECASE), _AMOUNT),
     ("count", re.compile(r"\b(combien de|combien d[’']|how many)\b", re.IGNORECASE), _NUMBER),

@@ -128,3 +128,13 @@ def test_a_sentence_with_the_date_asked_for_answers_when_the_best_has_none(
     assert not answer.refused and "2024" in answer.text, answer.text
     # …but only a sentence that says what happens: no date of another event.
     assert assistant.ask("When did OpenAI unveil ChatGPT?").refused
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("Combien Thrive Capital a-t-il mis dans le tour de table ?", "amount"),  # "how much"
+    ("Combien de salariés compte Mistral ?", "count"),                       # "how many"
+    ("Combien coûte la course ?", "amount"),
+    ("On what date was o1 released?", "date"),
+])
+def test_question_types(question: str, kind: str) -> None:
+    assert question_type(question)[0] == kind
