@@ -28,6 +28,8 @@ else
     "retrieval_latency.py"
     "refresh.py"
     "ablation.py"
+    "ablation.py ../eval/qa-dev.jsonl"
+    "ablation.py ../eval/qa-probe.jsonl"
   )
 fi
 
