@@ -10,6 +10,8 @@ lines ``= french words`` are groups of French words used for one another.
 
 from __future__ import annotations
 
+import itertools
+
 from .text import fold
 
 _RAW = """
@@ -270,5 +272,12 @@ def expand(text: str) -> str:
     """``text`` followed by the French words of its English words (for search)."""
     from .text import words
 
-    extra = [t for w in words(text) for t in translations(w)]
+    ws = words(text)
+    extra = [t for w in [*ws, *compounds(ws)] for t in translations(w)]
     return f"{text} {' '.join(extra)}" if extra else text
+
+
+def compounds(ws: list[str]) -> list[str]:
+    """Glossary words made of two successive words: "front-runner" and "set up"
+    are cut into two words, but "frontrunner" and "setup" are in the glossary."""
+    return [a + b for a, b in itertools.pairwise(ws) if translations(a + b)]

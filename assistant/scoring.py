@@ -16,7 +16,7 @@ from typing import Any
 
 from langchain_core.documents import Document
 
-from .glossary import expand, translations
+from .glossary import compounds, expand, translations
 from .lexical import STOP, Analyzer
 from .text import fold, split_sentences, words
 
@@ -291,7 +291,8 @@ class SentenceScorer:
         query carries from the conversation only set the context)."""
         out: dict[frozenset[str], Concept] = {}
         names = name_keys(question or query)
-        for word in self.analyzer.content_words(query):
+        ws = self.analyzer.content_words(query)
+        for word in [*ws, *compounds(ws)]:
             own = frozenset(self.analyzer.query_terms(word))
             alts = frozenset(self.analyzer.query_terms(" ".join(translations(word)))) - own
             weight = max((self.idf(t) for t in own | alts), default=0.0)
