@@ -88,7 +88,7 @@ _NAME = re.compile(r"(?<!^)\b[A-Z][\w’'-]+|\b\w*[a-z][A-Z]\w*|\b[A-Z]{2,}\w*")
 # Words for the form of the answer, not its content: "quel *surnom*…", "what *role*…".
 _FORM_NOUNS = (
     "surnom rang qualité qualificatif portée méthode manière façon rôle terme expression "
-    "mot image nickname rank role way method term word label phrase"
+    "mot image niveau nickname rank role way method term word label phrase level"
 ).split()
 # Such a question asks for a phrase, not a name.
 _FORM_ASKED = re.compile(

@@ -27,6 +27,7 @@ from assistant.scoring import SentenceScorer, question_focus, question_needs, qu
     ("Quelles sont les trois trajectoires possibles pour Mistral ?", "trajectoires"),
     ("Quel surnom l'article donne-t-il à Meta ?", None),  # the form of the answer
     ("What role does Microsoft play?", None),
+    ("Et malgré quel niveau d'investissements ont-ils agi ?", None),
     ("In which month did xAI raise 6 billion?", None),  # the date check covers it
     ("Which tech giant backs Anthropic?", None),        # a company, as "quelle entreprise"
     ("How many months did it take?", "months"),         # counted: the thing itself
