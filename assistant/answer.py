@@ -203,12 +203,19 @@ class ExtractiveAnswerer:
                 chosen.append(s)
                 have |= new
         for c in list(chosen):  # "trois trajectoires se dessinent." + "Soit…, soit…"
-            after = _next_in_passage(c, sentences)
+            after = _beside(c, sentences, 1)
             if (after is not None and after not in chosen and len(chosen) < MAX_SENTENCES
                     and _announces(c, after)
                     and sum(len(x.text) + 5 for x in chosen) + len(after.text)
                     <= MAX_ANSWER_CHARS - 40):
                 chosen.append(after)
+        for c in list(chosen):  # "Pour ce faire, *elle*…": say who "elle" is
+            before = _beside(c, sentences, -1)
+            if (before is not None and before not in chosen and len(chosen) < MAX_SENTENCES
+                    and _SUBJECT_PRONOUN.match(c.text)
+                    and sum(len(x.text) + 5 for x in chosen) + len(before.text)
+                    <= MAX_ANSWER_CHARS - 40):
+                chosen.append(before)
         order = {id(s): n for n, s in enumerate(sentences)}
         return sorted(chosen, key=lambda s: order[id(s)])
 
@@ -259,11 +266,20 @@ _LIST_START = re.compile(
 )
 
 
-def _next_in_passage(s: Sentence, sentences: list[Sentence]) -> Sentence | None:
-    """The sentence right after ``s`` in its passage, if any."""
-    n = next(i for i, x in enumerate(sentences) if x is s)
-    after = sentences[n + 1] if n + 1 < len(sentences) else None
-    return after if after is not None and after.passage == s.passage else None
+#: A sentence whose subject is a pronoun, in its first words ("Pour ce faire, elle…",
+#: "Cette dernière a injecté…"): quoted alone, it does not say who.
+_SUBJECT_PRONOUN = re.compile(
+    r"^(?:[\w’'-]+,?\s+){0,3}?(?:il(?! y a)|elle|ils|elles|it|they|he|she)\s|"
+    r"^(?:cette dernière|ce dernier|celle-ci|celui-ci|the latter)\b",
+    re.IGNORECASE,
+)
+
+
+def _beside(s: Sentence, sentences: list[Sentence], step: int) -> Sentence | None:
+    """The sentence right after (``step`` 1) or before (-1) ``s`` in its passage."""
+    n = next(i for i, x in enumerate(sentences) if x is s) + step
+    other = sentences[n] if 0 <= n < len(sentences) else None
+    return other if other is not None and other.passage == s.passage else None
 
 
 def _announces(s: Sentence, after: Sentence) -> bool:
@@ -276,9 +292,8 @@ def _continues(s: Sentence, chosen: list[Sentence], sentences: list[Sentence]) -
     """Is ``s`` the sentence right after a chosen one, and about the same subject
     (it opens with a pronoun: "Ils valent…", "A sa tête se trouve…")? News prose
     often puts the answer there."""
-    n = next(i for i, x in enumerate(sentences) if x is s)
-    return (n > 0 and sentences[n - 1] in chosen and sentences[n - 1].passage == s.passage
-            and bool(_ANAPHOR_START.match(s.text)))
+    before = _beside(s, sentences, -1)
+    return before is not None and before in chosen and bool(_ANAPHOR_START.match(s.text))
 
 
 def _musts(question: str) -> list[tuple[str, bool]]:

@@ -139,3 +139,19 @@ def test_a_sentence_with_the_date_asked_for_answers_when_the_best_has_none(
 ])
 def test_question_types(question: str, kind: str) -> None:
     assert question_type(question)[0] == kind
+
+
+def test_a_quoted_sentence_whose_subject_is_a_pronoun_brings_who_it_is() -> None:
+    answerer = ExtractiveAnswerer(SentenceScorer(Analyzer()))
+    who = "Volta a choisi de rester indépendante."
+    doc = Document(
+        page_content=f"Le marché des batteries ralentit. {who} Pour ce faire, elle "
+                     "s’appuie sur le laboratoire Ampère. Les prix baissent.",
+        metadata={"article_id": "volta", "section": ""}, id="volta:0000")
+    answer = answerer.answer("Sur quel laboratoire Volta s’appuie-t-elle ?", [doc])
+    assert who in answer.text and "laboratoire Ampère" in answer.text, answer.text
+    assert "Le marché des batteries" not in answer.text
+    # "Il y a…" is no pronoun subject: nothing is pulled in.
+    doc.page_content = doc.page_content.replace("Pour ce faire, elle", "Il y a un an, Volta")
+    answer = answerer.answer("Sur quel laboratoire Volta s’appuie-t-elle ?", [doc])
+    assert who not in answer.text, answer.text
