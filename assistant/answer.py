@@ -24,6 +24,7 @@ from .scoring import (
     _NAME,
     _NUMBER,
     GENERIC,
+    Concept,
     Sentence,
     SentenceScorer,
     counts,
@@ -122,7 +123,7 @@ class ExtractiveAnswerer:
             # checks refused it); a sentence nearly as good that has one answers.
             # It must say what happens, though ("When did OpenAI *unveil*
             # ChatGPT?" is not answered by the date ChatGPT's maker raised money).
-            predicate = [c for c in self.scorer.concepts(question) if not c.name]
+            predicate = self._predicate(question)
             typed = [s for s in sentences if needs.search(s.text) and (
                 not predicate or self.scorer.lexical(predicate, s) > 0)]
             best = max(s.score for s in sentences)
@@ -157,9 +158,13 @@ class ExtractiveAnswerer:
         if kind == "name" and question_focus(question) is None:
             # "Who founded Cohere?": the name is the answer, so the sentence must
             # say the rest of the question (founded), not merely name Cohere.
-            predicate = [c for c in self.scorer.concepts(question) if not c.name]
+            predicate = self._predicate(question)
             return not predicate or any(self.scorer.lexical(predicate, s) > 0 for s in chosen)
         return needs is None or kind == "name" or any(needs.search(s.text) for s in chosen)
+
+    def _predicate(self, question: str) -> list[Concept]:
+        """What the question says happens: its concepts other than names."""
+        return [c for c in self.scorer.concepts(question) if not c.name]
 
     def _counts(self, question: str, chosen: list[Sentence]) -> bool:
         """"How many X": does a chosen sentence give a number of X?"""
@@ -190,7 +195,7 @@ class ExtractiveAnswerer:
         for s in ranked[1:]:
             if len(chosen) == MAX_SENTENCES or s.score < 0.4 * best.score:
                 break
-            if sum(len(c.text) + 5 for c in chosen) + len(s.text) > MAX_ANSWER_CHARS - 40:
+            if not _fits(chosen, s):
                 continue
             if any(c.text == s.text for c in chosen):
                 continue  # a sentence two passages share (see chunking's overlap)
@@ -202,20 +207,15 @@ class ExtractiveAnswerer:
             ):
                 chosen.append(s)
                 have |= new
-        for c in list(chosen):  # "trois trajectoires se dessinent." + "Soit…, soit…"
-            after = _beside(c, sentences, 1)
-            if (after is not None and after not in chosen and len(chosen) < MAX_SENTENCES
-                    and _announces(c, after)
-                    and sum(len(x.text) + 5 for x in chosen) + len(after.text)
-                    <= MAX_ANSWER_CHARS - 40):
-                chosen.append(after)
-        for c in list(chosen):  # "Pour ce faire, *elle*…": say who "elle" is
-            before = _beside(c, sentences, -1)
-            if (before is not None and before not in chosen and len(chosen) < MAX_SENTENCES
-                    and _SUBJECT_PRONOUN.match(c.text)
-                    and sum(len(x.text) + 5 for x in chosen) + len(before.text)
-                    <= MAX_ANSWER_CHARS - 40):
-                chosen.append(before)
+        # A quoted sentence may need its neighbour: the list it announces ("trois
+        # trajectoires se dessinent." → "Soit…, soit…"), or, when its subject is a
+        # pronoun ("Pour ce faire, *elle*…"), the sentence before, which says who.
+        for step, needs_it in ((1, _announces), (-1, _leans_back)):
+            for c in list(chosen):
+                other = _beside(c, sentences, step)
+                if (other is not None and other not in chosen and len(chosen) < MAX_SENTENCES
+                        and needs_it(c, other) and _fits(chosen, other)):
+                    chosen.append(other)
         order = {id(s): n for n, s in enumerate(sentences)}
         return sorted(chosen, key=lambda s: order[id(s)])
 
@@ -280,6 +280,16 @@ def _beside(s: Sentence, sentences: list[Sentence], step: int) -> Sentence | Non
     n = next(i for i, x in enumerate(sentences) if x is s) + step
     other = sentences[n] if 0 <= n < len(sentences) else None
     return other if other is not None and other.passage == s.passage else None
+
+
+def _fits(chosen: list[Sentence], s: Sentence) -> bool:
+    """Is there room for ``s`` in the answer beside the ``chosen`` sentences?"""
+    return sum(len(c.text) + 5 for c in chosen) + len(s.text) <= MAX_ANSWER_CHARS - 40
+
+
+def _leans_back(s: Sentence, before: Sentence) -> bool:
+    """Does ``s`` need ``before`` to say who its pronoun subject is?"""
+    return bool(_SUBJECT_PRONOUN.match(s.text))
 
 
 def _announces(s: Sentence, after: Sentence) -> bool:

@@ -125,7 +125,6 @@ class _Snapshot:
 
     index: LexicalIndex
     hits: dict[str, Hit]
-    analyzer: Analyzer
     _sentences: dict[str, list[Sentence]] = field(default_factory=dict)
 
     @classmethod
@@ -136,7 +135,7 @@ class _Snapshot:
             [_indexed(h) for h in hits],
             [str(h.metadata.get("language") or "fr") for h in hits],
         )
-        return cls(index, {h.id: h for h in hits}, analyzer)
+        return cls(index, {h.id: h for h in hits})
 
     def sentences(self, doc: Document) -> list[Sentence]:
         """The passage's sentences, split on first use only."""
@@ -262,13 +261,14 @@ class Retriever:
     def _rerank(self, question: str, query: str, history: list[dict] | None,
                 docs: list[Document], snap: _Snapshot) -> list[Document]:
         """Reorder by fused score plus the best sentence's lexical and answer-type score."""
-        previous = user_turns(history)[-1] if user_turns(history) and query != question else None
+        turns = user_turns(history)
+        previous = turns[-1] if turns and query != question else None
         sentences = [
             replace(sent, passage=n)
             for n, doc in enumerate(docs)
             for sent in snap.sentences(doc)
         ]
-        scorer = SentenceScorer(snap.analyzer, snap.index.idf)
+        scorer = SentenceScorer(snap.index.analyzer, snap.index.idf)
         scorer.score(query, question_needs(question, previous), sentences,
                      focus=question_focus(question), question=question)
         best = [0.0] * len(docs)

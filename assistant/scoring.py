@@ -139,7 +139,6 @@ _FOCUS = re.compile(
     re.IGNORECASE,
 )
 _VERBS = {fold(w) for w in "est sont était a ont is are was were does did do has have".split()}
-_COUNT = re.compile(r"\b(combien d[e’']|how many)\s", re.IGNORECASE)
 
 
 def name_keys(text: str) -> set[str]:
