@@ -30,6 +30,7 @@ from .sources import (
     SourceError,
     corpus_files,
     load_article,
+    parse_front_matter,
     slugify,
 )
 from .text import clean, detect_language, words
@@ -43,6 +44,10 @@ MAX_FEED_ENTRIES = 50
 MIN_PAGE_WORDS = 20
 #: Front-matter key of the link an article was fetched from, when it redirected to ``url``.
 LINK_KEY = "link"
+#: Front-matter key set only on articles fetched from their URL (the time of the fetch).
+#: Only those count as "already indexed" for a URL: a file that merely claims a URL in its
+#: front matter must not block the real article from being fetched.
+FETCHED_KEY = "fetched"
 _FEED_TYPES = ("rss", "atom", "xml")
 _URL_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 _BOILERPLATE = re.compile(
@@ -101,14 +106,16 @@ class _Corpus:
             except SourceError as exc:
                 log.warning("corpus file %s unreadable: %s", path.name, exc)
                 continue
-            self._remember(article.id, article.url, article.text,
-                           str(article.extra.get(LINK_KEY) or ""))
+            self._remember(article)
 
-    def _remember(self, aid: str, url: str, text: str, link: str = "") -> None:
+    def _remember(self, article: Article, aid: str = "") -> None:
+        aid = aid or article.id
+        text = article.text
         self.ids.add(aid)
-        for u in (url, link):
-            if u:
-                self.urls.setdefault(normalise_url(u), aid)
+        if article.extra.get(FETCHED_KEY):
+            for u in (article.url, str(article.extra.get(LINK_KEY) or "")):
+                if u:
+                    self.urls.setdefault(normalise_url(u), aid)
         if text:
             self.hashes.setdefault(text_hash(text), aid)
 
@@ -135,7 +142,7 @@ class _Corpus:
                 n += 1
                 aid = f"{base[:76]}-{n}"
             _write_article(self.dir, aid, article)
-            self._remember(aid, article.url, article.text, str(article.extra.get(LINK_KEY, "")))
+            self._remember(article, aid)
             return aid, True
 
 
@@ -230,6 +237,9 @@ def _ingest_file(source: str, corpus: _Corpus, result: IngestResult) -> None:
         return
     article = load_article(path)
     article.source = ""
+    # A file's own claims of where it came from are not trusted (see FETCHED_KEY).
+    article.extra.pop(FETCHED_KEY, None)
+    article.extra.pop(LINK_KEY, None)
     _record(corpus.store(article), result)
 
 
@@ -326,6 +336,7 @@ def _ingest_url(url: str, corpus: _Corpus, result: IngestResult, *, allow_privat
         # The link redirected (a feed's tracking link, a moved page): remember it too,
         # so that the next refresh of the feed knows the entry without fetching it.
         article.extra[LINK_KEY] = url
+    article.extra[FETCHED_KEY] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     _record(corpus.store(article), result)
 
 
@@ -396,9 +407,16 @@ def save_text(title: str, text: str, corpus_dir: Path, *, url: str = "", publish
               language: str = "") -> str:
     """Save pasted text as an article; return its id (an existing one if already stored).
 
+    Pasted text that starts with a front-matter block gives its title, date, URL and
+    language (unless passed here) and the block itself is not part of the text.
     Raises SourceError when the text is empty or too large.
     """
-    body = "\n".join(clean(line) for line in (text or "").splitlines()).strip()
+    meta, raw = parse_front_matter(text or "")
+    title = title or str(meta.get("title") or "")
+    url = url or str(meta.get("url") or "")
+    published = published or str(meta.get("published") or "")
+    language = language or str(meta.get("language") or "")
+    body = "\n".join(clean(line) for line in raw.splitlines()).strip()
     if not body:
         raise SourceError("no text to save")
     if len(body.encode("utf-8")) > MAX_FILE_BYTES:

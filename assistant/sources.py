@@ -7,6 +7,7 @@ without its extension, is the article id.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import logging
 import re
@@ -59,23 +60,81 @@ def slugify(text: str, max_len: int = 80) -> str:
     return slug[:max_len].strip("-") or "article"
 
 
-def _front_matter(raw: str) -> tuple[dict, str]:
-    if raw.startswith("---"):
-        parts = raw.split("\n---", 2)
-        if len(parts) >= 2:
-            head = parts[0][3:]
-            body = parts[1].split("\n", 1)[1] if "\n" in parts[1] else ""
-            try:
-                meta = yaml.safe_load(head) or {}
-            except yaml.YAMLError as exc:
-                mark = getattr(exc, "problem_mark", None)
-                where = f" at line {mark.line + 1}" if mark is not None else ""
-                problem = getattr(exc, "problem", None) or exc.__class__.__name__
-                raise SourceError(f"front matter is not valid YAML ({problem}{where})") from exc
-            if not isinstance(meta, dict):
-                raise SourceError("front matter is not a mapping of keys to values")
-            return meta, body
-    return {}, raw
+_FM_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
+#: Front matter larger than this is refused: a few fields of metadata never need more,
+#: and a bound keeps a hostile header from costing time or memory.
+MAX_FRONT_MATTER_BYTES = 16_000
+#: Longest value of a known field (title, language, published, url, outlet).
+MAX_FIELD_CHARS = 2_000
+_KNOWN_FIELDS = ("title", "language", "published", "url", "outlet")
+
+
+def split_front_matter(raw: str) -> tuple[str | None, str]:
+    """(the YAML header, the body) of a Markdown text; (None, raw) if it has no header.
+
+    A header is only a first block: the text's first line is ``---`` and the header
+    ends at the next line that is ``---`` or ``...``. Everything after that line is
+    the body, whatever ``---`` lines it holds (thematic breaks, setext headings, tables).
+    """
+    text = raw.lstrip("\ufeff")
+    first, sep, rest = text.partition("\n")
+    if first.rstrip() != "---" or not sep:
+        return None, raw
+    close = _FM_CLOSE.search(rest)
+    if close is None:
+        return None, raw
+    body = rest[close.end():]
+    return rest[:close.start()], body[1:] if body.startswith("\n") else body
+
+
+def _refuse_aliases(head: str) -> None:
+    """YAML anchors and aliases can expand a few bytes into gigabytes: refuse them."""
+    for event in yaml.parse(head, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise SourceError("front matter uses YAML anchors or aliases, which are refused")
+
+
+def _checked_meta(meta: dict) -> dict:
+    """Known fields as short strings; extra fields kept only as scalars or lists of them."""
+    out: dict = {}
+    for key, value in meta.items():
+        key = str(key)
+        if key in _KNOWN_FIELDS:
+            if value is not None and not isinstance(value, (str, int, float, datetime.date)):
+                raise SourceError(f"front matter field '{key}' must be a single value")
+            value = "" if value is None else str(value)
+            if len(value) > MAX_FIELD_CHARS:
+                raise SourceError(f"front matter field '{key}' is over {MAX_FIELD_CHARS} characters")
+        elif isinstance(value, list):
+            value = [v for v in value if isinstance(v, (str, int, float, bool))]
+        elif not isinstance(value, (str, int, float, bool, datetime.date)) and value is not None:
+            log.warning("front matter field '%s' dropped: not a plain value", key)
+            continue
+        out[key] = value
+    return out
+
+
+def parse_front_matter(raw: str) -> tuple[dict, str]:
+    """(metadata, body) of a Markdown text with optional YAML front matter.
+
+    Raises SourceError for a header that is not a small, plain YAML mapping.
+    """
+    head, body = split_front_matter(raw)
+    if head is None:
+        return {}, raw
+    if len(head.encode("utf-8")) > MAX_FRONT_MATTER_BYTES:
+        raise SourceError(f"front matter over {MAX_FRONT_MATTER_BYTES} bytes")
+    try:
+        _refuse_aliases(head)
+        meta = yaml.safe_load(head) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or exc.__class__.__name__
+        raise SourceError(f"front matter is not valid YAML ({problem}{where})") from exc
+    if not isinstance(meta, dict):
+        raise SourceError("front matter is not a mapping of keys to values")
+    return _checked_meta(meta), body
 
 
 def _read_text_file(path: Path) -> str:
@@ -122,7 +181,7 @@ def load_article(path: Path) -> Article:
             body, meta = _html_to_text(_read_text_file(path))
         else:
             raw = _read_text_file(path)
-            meta, body = _front_matter(raw) if suffix in (".md", ".markdown") else ({}, raw)
+            meta, body = parse_front_matter(raw) if suffix in (".md", ".markdown") else ({}, raw)
     except SourceError as exc:
         raise SourceError(f"{path.name}: {exc}") from exc
     except Exception as exc:  # a library's own parse error: report it, keep going

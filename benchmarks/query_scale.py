@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     questions = [item["question"] for item in items]
     me = psutil.Process()
     with tempfile.TemporaryDirectory(prefix="scale-bench-") as tmp:
-        small = Assistant(Settings(corpus_dir=ROOT / "corpus", index_dir=Path(tmp) / "small"))
+        small = Assistant(Settings(corpus_dir=ROOT / "tests" / "data", index_dir=Path(tmp) / "small"))
         small.ensure_index()
 
         synth = Path(tmp) / "synthetic"
@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
             chunks = chunk_article(article)
             chunked.extend((article, c, len(chunks)) for c in chunks)
         synthetic = [c.indexed_text for _, c, _ in chunked]
-        real = [c.indexed_text for f in corpus_files(ROOT / "corpus")
+        real = [c.indexed_text for f in corpus_files(ROOT / "tests" / "data")
                 for c in chunk_article(load_article(f))]
         print(f"synthetic corpus: {len(synthetic)} passages (generated in {gen_s:.0f} s)",
               flush=True)
@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
 
         # The real article goes in through the indexer; the synthetic passages in
         # batched upserts (the indexer writes article by article: slow for 10,000).
-        large = Assistant(Settings(corpus_dir=ROOT / "corpus", index_dir=Path(tmp) / "large",
+        large = Assistant(Settings(corpus_dir=ROOT / "tests" / "data", index_dir=Path(tmp) / "large",
                                    auto_refresh=False), embedders=dict(pooled))
         large.refresh()
 

@@ -42,7 +42,7 @@ from assistant.settings import Settings  # noqa: E402
 from assistant.sources import load_article  # noqa: E402
 from assistant.text import split_sentences  # noqa: E402
 
-SEED_ARTICLE = ROOT / "corpus" / "course-ia-financement.md"
+SEED_ARTICLE = ROOT / "tests" / "data" / "course-ia-financement.md"
 # Names of the seed article, longest first (so "Inflection AI" goes before "AI").
 COMPANIES = sorted([
     "Safe Superintelligence", "Thrive Capital", "Inflection AI", "Character AI", "Aleph Alpha",

@@ -27,6 +27,9 @@ from assistant.settings import Settings  # noqa: E402
 
 #: ASSISTANT_TEST_CHROMA=server runs the tests against a `chroma run` server.
 SERVER_MODE = os.environ.get("ASSISTANT_TEST_CHROMA", "") == "server"
+#: The seed article, kept for the tests: they never read what a user put in corpus/.
+SEED_DIR = ROOT / "tests" / "data"
+SEED = SEED_DIR / "course-ia-financement.md"
 
 
 def free_port() -> int:
@@ -103,10 +106,9 @@ def own_index(settings: Settings, where: Path, **changes: object) -> Settings:
 
 @pytest.fixture(scope="session")
 def corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the project's corpus folder (tests may not touch the real one)."""
+    """A corpus folder holding the seed article only, whatever corpus/ holds."""
     d = tmp_path_factory.mktemp("corpus")
-    for f in (ROOT / "corpus").iterdir():
-        shutil.copy(f, d / f.name)
+    shutil.copy(SEED, d / SEED.name)
     return d
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, free_port, stop, wait_http_ok
+from conftest import ROOT, SEED, free_port, stop, wait_http_ok
 from gradio_client import Client
 from local_page import PageServer, serve_page
 
@@ -341,7 +341,8 @@ class Panel:
 
 def _panel(assistant: Assistant, root: Path, **changes: Any) -> Panel:
     corpus, uploads = root / "corpus", root / "uploads"
-    shutil.copytree(ROOT / "corpus", corpus)
+    corpus.mkdir()
+    shutil.copy(SEED, corpus / SEED.name)
     uploads.mkdir()
     s = assistant.settings.model_copy(update={
         "corpus_dir": corpus, "index_dir": root / "index", "max_upload_bytes": 4000,

@@ -11,7 +11,7 @@ from assistant.sources import Article, SourceError, load_article
 from assistant.text import split_sentences
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED = ROOT / "corpus" / "course-ia-financement.md"
+SEED = ROOT / "tests" / "data" / "course-ia-financement.md"
 
 
 @pytest.fixture(scope="module")

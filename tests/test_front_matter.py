@@ -1,0 +1,98 @@
+"""Front matter: only a first block, plain and small; the body always survives (no models)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from assistant.chunking import chunk_article
+from assistant.ingest import ingest, save_text
+from assistant.sources import SourceError, load_article, parse_front_matter
+from assistant.text import words
+
+BREAKS = ["---", "-----", "***", "|---|---|", "| a | b |", "...", "--- ", "Titre", "=====",
+          "---\ntitle: x\n---"]
+line = st.one_of(st.sampled_from(BREAKS),
+                 st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")),
+                         max_size=40))
+# A first line of prose: a text that starts with a front-matter block is another case
+# (its block is metadata, see the pasted-text test).
+body_st = st.lists(line, min_size=1, max_size=12).map(lambda ls: "\n".join(["Début.", *ls]))
+
+
+def test_thematic_break_setext_and_table_keep_the_text_after_them(tmp_path: Path) -> None:
+    text = ("---\ntitle: Essai\n---\n\nPremier paragraphe.\n\n---\n\nDeuxième partie\n"
+            "---------------\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nDernière phrase ici.\n")
+    f = tmp_path / "essai.md"
+    f.write_text(text, encoding="utf-8")
+    article = load_article(f)
+    assert article.title == "Essai"
+    assert "Dernière phrase ici." in article.text and "Deuxième partie" in article.text
+    passages = " ".join(c.text for c in chunk_article(article))
+    assert "Dernière phrase ici" in passages
+
+
+def test_pasted_text_with_its_own_front_matter_gives_title_and_body(tmp_path: Path) -> None:
+    aid = save_text("", "---\ntitle: Marée haute\npublished: 2025-01-02\n---\nLa mer monte.\n"
+                    "---\nEt la suite reste.", tmp_path)
+    article = load_article(tmp_path / f"{aid}.md")
+    assert article.title == "Marée haute" and article.published == "2025-01-02"
+    assert article.text == "La mer monte.\n---\nEt la suite reste."
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=body_st)
+def test_any_body_survives_save_load_and_chunking(tmp_path: Path, body: str) -> None:
+    folder = tmp_path / str(time.perf_counter_ns())
+    aid = save_text("Un titre", body, folder)
+    article = load_article(folder / f"{aid}.md")
+    expected = "\n".join(" ".join(x.split()) for x in body.splitlines()).strip()
+    assert "\n".join(" ".join(x.split()) for x in article.text.splitlines()) == expected
+    indexed = " ".join(c.text for c in chunk_article(article))
+    assert set(words(article.text)) <= set(words(indexed))
+
+
+ALIAS_BOMB = ("---\na: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\n"
+              "c: &c [*b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c]\n"
+              "title: [*d, *d, *d, *d, *d, *d, *d, *d]\n---\nTexte.\n")
+
+
+def test_yaml_aliases_are_refused_quickly(tmp_path: Path) -> None:
+    f = tmp_path / "bomb.md"
+    f.write_text(ALIAS_BOMB, encoding="utf-8")
+    start = time.perf_counter()
+    with pytest.raises(SourceError, match="anchors or aliases"):
+        load_article(f)
+    assert time.perf_counter() - start < 1
+    result = ingest([str(f)], tmp_path / "corpus")
+    assert result.added == [] and "anchors or aliases" in result.errors[0][1]
+    assert not (tmp_path / "corpus").exists() or not list((tmp_path / "corpus").iterdir())
+
+
+@pytest.mark.parametrize("head, reason", [
+    ("title: [a, b]", "single value"),
+    ("title: {x: 1}", "single value"),
+    ("title: " + "x" * 3000, "over 2000 characters"),
+    ("note: " + "y" * 20000, "front matter over"),
+    ("- a\n- b", "not a mapping"),
+])
+def test_front_matter_fields_are_short_plain_values(head: str, reason: str) -> None:
+    with pytest.raises(SourceError, match=reason):
+        parse_front_matter(f"---\n{head}\n---\nTexte.")
+
+
+def test_a_file_claiming_a_url_does_not_count_as_fetched(tmp_path: Path) -> None:
+    f = tmp_path / "claim.md"
+    f.write_text("---\ntitle: Faux\nurl: https://example.org/vrai\nfetched: yes\n---\n"
+                 "Un texte qui prétend venir d'ailleurs.\n", encoding="utf-8")
+    corpus = tmp_path / "corpus"
+    assert ingest([str(f)], corpus).added == ["claim"]
+    from assistant.ingest import _Corpus
+
+    assert _Corpus(corpus).by_url("https://example.org/vrai") is None
+    assert "fetched" not in load_article(corpus / "claim.md").extra
