@@ -1,7 +1,8 @@
 """Web chat: `python app.py`, then open http://127.0.0.1:7860.
 
 Environment: GRADIO_SERVER_NAME / GRADIO_SERVER_PORT (where to listen),
-ASSISTANT_AUTH=user:password (ask for a login), and the ASSISTANT_* settings
+ASSISTANT_AUTH=user:password (ask for a login; failed logins are throttled, see
+ASSISTANT_LOGIN_*), and the ASSISTANT_* settings
 (see `python -m assistant settings`). The page serves at once; the models and
 the index are loaded in the background.
 """
@@ -42,14 +43,16 @@ def auth_from_env() -> tuple[str, str] | None:
 def main() -> None:
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    assistant = Assistant(Settings())
+    settings = Settings()
+    assistant = Assistant(settings)
+    auth = auth_from_env()
     demo = build_app(assistant)
     threading.Thread(target=warm_up, args=(assistant,), daemon=True, name="warm-up").start()
     demo.queue(default_concurrency_limit=4).launch(
         server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
         server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
-        auth=auth_from_env(),
-        **launch_options(),
+        auth=auth,
+        **launch_options(settings),
     )
 
 

@@ -19,7 +19,7 @@ from langchain_core.embeddings import Embeddings
 
 from .glossary import translations
 from .lexical import STOP
-from .retrieval import contextual_query, is_follow_up, user_turns
+from .retrieval import LEG_RANKS, contextual_query, is_follow_up, user_turns
 from .scoring import (
     _NAME,
     _NUMBER,
@@ -33,10 +33,13 @@ from .scoring import (
     question_needs,
     question_type,
 )
+from .sentence_model import FEATURES, PASSAGE_FEATURES, RERANK_FILE, SentenceModel
 from .text import detect_language, fold, words
 
 MAX_ANSWER_CHARS = 600
 MAX_SENTENCES = 3
+#: Sentence vectors remembered by the answerer (about 2 KB each).
+VECTOR_CACHE_SIZE = 50_000
 #: A sentence holding the amount/date/number asked for may answer in place of a
 #: better one without it, when it scores at least this share of the best.
 TYPED_SHARE = 0.7
@@ -85,10 +88,13 @@ class ExtractiveAnswerer:
     """
 
     def __init__(self, scorer: SentenceScorer, embedder: Embeddings | None = None,
-                 min_score: float = 0.35):
+                 min_score: float = 0.35, model: SentenceModel | None = None):
         self.scorer = scorer
         self.embedder = embedder
         self.min_score = min_score
+        self.model = model or SentenceModel.load()
+        self.rerank_model = SentenceModel.load(RERANK_FILE)
+        self._vectors: dict[str, np.ndarray] = {}
 
     # -- messages ----------------------------------------------------------
     def empty(self, question: str) -> Answer:
@@ -133,6 +139,75 @@ class ExtractiveAnswerer:
             return self.refusal(lang)
         return self._compose(lang, chosen, passages)
 
+    def candidates(self, question: str, passages: list[Document],
+                   history: list[dict] | None = None) -> tuple[list[Sentence], np.ndarray]:
+        """The passages' sentences and their features (rows in the order of
+        :data:`assistant.sentence_model.FEATURES`)."""
+        sentences = passage_sentences(passages)
+        if not sentences:
+            return [], np.zeros((0, len(FEATURES)))
+        query = contextual_query(question, history)
+        turns = user_turns(history)
+        previous = turns[-1] if turns and is_follow_up(question) else None
+        needs = question_needs(question, previous)
+        focus = question_focus(question)
+        concepts = self.scorer.concepts(query, focus, question)
+        total = sum(c.weight for c in concepts) or 1.0
+        groups = [g | {t for n in g for t in translations(n)}
+                  for g in name_groups(question if query == question else query)]
+        titles = [str(d.metadata.get("title") or "") for d in passages]
+        sims = self._similarities(query, [s.text for s in sentences])
+        sims_ctx = self._similarities(
+            query, [f"{titles[s.passage]}. {s.context}" for s in sentences])
+        self.scorer.score(query, needs, sentences, focus=focus, question=question)
+        rows = []
+        firsts = {s.passage: s for s in reversed(sentences)}
+        for s, sim, sim_ctx in zip(sentences, sims, sims_ctx, strict=True):
+            own = self.scorer.sentence_terms(s)
+            lex = self.scorer.lexical(concepts, s)
+            lex_own = sum(c.match(own) for c in concepts) / total
+            held = self._holds(f"{titles[s.passage]}\n{passages[s.passage].page_content}")
+            names = sum(bool(g & held) for g in groups) / len(groups) if groups else 1.0
+            hit = needs is not None and s.score - lex > 1e-9  # the scorer's type bonus
+            rows.append([sim, sim_ctx, lex, lex_own, names, float(hit),
+                         float(needs is not None and not hit), 1.0 / (1 + s.passage),
+                         float(firsts[s.passage] is s), 0.0, 0.0])
+        x = np.array(rows, dtype=float)
+        x[int(np.argmax(x[:, 2])), 9] = 1.0
+        x[int(np.argmax(x[:, 0])), 10] = 1.0
+        return sentences, x
+
+    def passage_scores(self, question: str, passages: list[Document],
+                       history: list[dict] | None = None) -> list[float]:
+        """Per passage, how likely it answers (the rerank model; without one, the
+        probability of its best sentence)."""
+        x = self.passage_features(question, passages, history)
+        if self.rerank_model.fitted:
+            return [float(p) for p in self.rerank_model.probabilities(x)]
+        return [float(v) for v in x[:, PASSAGE_FEATURES.index("best_p")]]
+
+    def passage_features(self, question: str, passages: list[Document],
+                         history: list[dict] | None = None) -> np.ndarray:
+        """Rows of :data:`PASSAGE_FEATURES`, one per passage."""
+        sentences, x = self.candidates(question, passages, history)
+        probs = self.model.probabilities(x) if len(x) else np.zeros(0)
+        lang = detect_language(question)
+        sim, lex, names = (FEATURES.index(f) for f in ("sim", "lex", "names"))
+        rows = []
+        for n, doc in enumerate(passages):
+            mine = [i for i, s in enumerate(sentences) if s.passage == n]
+            ranks = doc.metadata.get(LEG_RANKS) or {}
+            rr = [1.0 / (1 + ranks[k]) if ranks.get(k, -1) >= 0 else 0.0
+                  for k in ("bm25", "dense", "multi")]
+            cross = float(str(doc.metadata.get("language") or lang) != lang)
+            rows.append([float(doc.metadata.get("score") or 0.0), *rr,
+                         max((float(probs[i]) for i in mine), default=0.0),
+                         max((x[i, sim] for i in mine), default=0.0),
+                         max((x[i, lex] for i in mine), default=0.0),
+                         max((x[i, names] for i in mine), default=0.0),
+                         cross, cross * rr[2], cross * rr[0]])
+        return np.array(rows, dtype=float).reshape(len(passages), len(PASSAGE_FEATURES))
+
     def _checked(self, question: str, query: str, sentences: list[Sentence],
                  passages: list[Document]) -> list[Sentence] | None:
         """The sentences to quote, if they pass every check; else None (refuse)."""
@@ -175,10 +250,19 @@ class ExtractiveAnswerer:
         return any(counts(s.text, terms, self.scorer.analyzer) for s in chosen)
 
     def _similarities(self, query: str, texts: list[str]) -> list[float]:
+        """Cosine of the query and each text (the texts' vectors are remembered: the
+        same passages come back question after question)."""
         if self.embedder is None:
             return [0.0] * len(texts)
-        vecs = np.array(self.embedder.embed_documents([query, *texts]))
-        return [float(v) for v in vecs[1:] @ vecs[0]]
+        got = {t: self._vectors.get(t) for t in [query, *texts]}
+        todo = [t for t, v in got.items() if v is None]
+        if todo:
+            if len(self._vectors) + len(todo) > VECTOR_CACHE_SIZE:
+                self._vectors = {}  # a new dict: other threads keep reading the old one
+            for t, v in zip(todo, self.embedder.embed_documents(todo), strict=True):
+                got[t] = self._vectors[t] = np.asarray(v, dtype=np.float32)
+        q = got[query]
+        return [float(got[t] @ q) for t in texts]  # type: ignore[operator]
 
     def _choose(self, question: str, query: str, sentences: list[Sentence]) -> list[Sentence]:
         """The best sentence; then sentences that bring a name or number the question

@@ -16,6 +16,7 @@ from .text import split_sentences
 
 #: Longest sentence a passage repeats from the one before it.
 OVERLAP_CHARS = 150
+_ENDED = re.compile(r"[.!?…:;»\"”’)\]]\s*$")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*\S)\s*$")
 
 
@@ -28,16 +29,22 @@ class Chunk:
     position: int
     text: str
     section: str
+    title: str = ""
+    published: str = ""
 
     @property
     def indexed_text(self) -> str:
         """What the search legs see (see :func:`indexed_text`)."""
-        return indexed_text(self.section, self.text)
+        return indexed_text(self.section, self.text, self.title, self.published)
 
 
-def indexed_text(section: str, text: str) -> str:
-    """What the search legs see of a passage: its section title gives it context."""
-    return f"{section}\n{text}" if section else text
+def indexed_text(section: str, text: str, title: str = "", published: str = "") -> str:
+    """What the search legs see of a passage: a header with its article's title and
+    date, and its section, so that a passage saying only "la start-up" or "the group"
+    is still found for the name its article is about. ``page_content`` stays the
+    article's own words."""
+    head = " · ".join(x for x in (title, published, section) if x)
+    return f"{head}\n{text}" if head else text
 
 
 def chunk_id(article_id: str, position: int) -> str:
@@ -110,7 +117,9 @@ def chunk_article(article: Article, max_chars: int = MAX_PASSAGE_CHARS) -> list[
     for section, sentences, headed in _sections(article.text):
         current, last = "", ""
         for n, sentence in enumerate(sentences):
-            sep = "\n" if 0 < n <= headed else " "
+            # A heading, or a line with no final punctuation (a headline, a list
+            # item), keeps its line: glued to the next sentence it would read as one.
+            sep = "\n" if 0 < n <= headed or (last and not _ENDED.search(last)) else " "
             for piece in _pieces(sentence, max_chars):
                 if current and len(current) + 1 + len(piece) > max_chars:
                     chunks.append(_make(article, len(chunks), current, section))
@@ -126,4 +135,5 @@ def chunk_article(article: Article, max_chars: int = MAX_PASSAGE_CHARS) -> list[
 
 
 def _make(article: Article, position: int, text: str, section: str) -> Chunk:
-    return Chunk(chunk_id(article.id, position), article.id, position, text, section)
+    return Chunk(chunk_id(article.id, position), article.id, position, text, section,
+                 article.title, article.published)

@@ -8,10 +8,61 @@ import sys
 from pathlib import Path
 
 from .core import Assistant
+from .indexing import RefreshReport
 from .settings import Settings
 
 
+class _HeldWarnings(logging.Filter):
+    """A log-handler filter holding back the package's records during a refresh, to
+    let through afterwards only those that do not repeat an error the report prints
+    (ingest and the index log each error they report, for library users)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.held: list[logging.LogRecord] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.split(".", 1)[0] != "assistant":
+            return True
+        self.held.append(record)
+        return False
+
+    def release(self, errors: list[tuple[str, str]]) -> None:
+        """Emit the held records, but those saying ``<source>: <message>`` of ``errors``."""
+        printed = {f"{source}: {message}" for source, message in errors}
+        for record in self.held:
+            if record.getMessage() not in printed:
+                for handler in logging.getLogger().handlers:
+                    handler.handle(record)
+
+
+def _error_line(source: str, message: str) -> str:
+    """``error: <source>: <message>``, without naming the file twice when the message
+    already starts with its name ("article.html: no such file")."""
+    name = Path(source).name
+    if name and message.startswith(f"{name}: "):
+        message = message[len(name) + 2:]
+    return f"error: {source}: {message}"
+
+
 def _refresh(assistant: Assistant, args: argparse.Namespace) -> int:
+    held = _HeldWarnings()
+    # -v shows the log as it comes, repeats included.
+    handlers = [] if args.verbose else list(logging.getLogger().handlers)
+    for handler in handlers:
+        handler.addFilter(held)
+    report = RefreshReport()
+    try:
+        report = _run_refresh(assistant, args)
+    finally:
+        for handler in handlers:
+            handler.removeFilter(held)
+        held.release(report.errors)  # all of them if the refresh failed
+    _print_report(report)
+    return 1 if report.errors else 0
+
+
+def _run_refresh(assistant: Assistant, args: argparse.Namespace) -> RefreshReport:
     from tqdm import tqdm
 
     bar: tqdm | None = None
@@ -26,9 +77,14 @@ def _refresh(assistant: Assistant, args: argparse.Namespace) -> int:
                             refresh=False)
         bar.update(done - bar.n)
 
-    report = assistant.refresh(args.sources or None, rebuild=args.rebuild, progress=progress)
-    if bar is not None:
-        bar.close()
+    try:
+        return assistant.refresh(args.sources or None, rebuild=args.rebuild, progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _print_report(report: RefreshReport) -> None:
     rows = [("added", report.added), ("updated", report.updated),
             ("removed", report.removed), ("unchanged", report.unchanged),
             ("errors", [source for source, _ in report.errors])]
@@ -38,8 +94,7 @@ def _refresh(assistant: Assistant, args: argparse.Namespace) -> int:
         print(f"{name:<10} {len(ids):>8}  {listed}".rstrip())
     print(f"passages embedded: {report.passages_embedded}")
     for source, message in report.errors:
-        print(f"error: {source}: {message}")
-    return 1 if report.errors else 0
+        print(_error_line(source, message))
 
 
 def _ask(assistant: Assistant, args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ use from the environment (see :func:`default`).
 from __future__ import annotations
 
 import logging
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -32,6 +33,8 @@ from .store import Space, Store, connect, is_corrupt
 from .text import clean
 
 log = logging.getLogger(__name__)
+#: Damaged index folders kept aside (index.broken-*); older ones are removed.
+KEEP_BROKEN = 3
 
 MAX_K = 50
 
@@ -130,7 +133,8 @@ class Assistant:
         with self._retriever_lock:
             if self._retriever is None:
                 legs = [Leg(key, emb) for key, emb in self.embedders.items()]
-                self._retriever = Retriever(self.store, legs, self.analyzer)
+                self._retriever = Retriever(self.store, legs, self.analyzer,
+                                            passage_scorer=self.answerer.passage_scores)
             return self._retriever
 
     def indexer(self) -> Indexer:
@@ -166,20 +170,45 @@ class Assistant:
         except BaseException as exc:  # Chroma's Rust panics are BaseExceptions
             if self.settings.chroma_url or not is_corrupt(exc):
                 raise
-            index = Path(self.settings.index_dir)
-            broken = index.with_name(f"{index.name}.broken-{time.strftime('%Y%m%d-%H%M%S')}")
-            while broken.exists():
-                broken = broken.with_name(broken.name + "-1")
-            if self._store is not None:
-                try:
-                    self._store.close()
-                except Exception:  # a client broken by the damage: it goes anyway
-                    log.debug("closing the damaged index failed", exc_info=True)
-            self._store = self._retriever = None
-            index.rename(broken)
-            log.warning("the index in %s is damaged (%s): moved to %s, rebuilding it from %s",
-                        index, exc, broken, self.settings.corpus_dir)
+            self._set_aside(exc)
             work()
+
+    def _set_aside(self, exc: BaseException) -> None:
+        """Move the damaged index folder aside (kept for inspection, the last few only)."""
+        index = Path(self.settings.index_dir)
+        broken = index.with_name(f"{index.name}.broken-{time.strftime('%Y%m%d-%H%M%S')}")
+        while broken.exists():
+            broken = broken.with_name(broken.name + "-1")
+        if self._store is not None:
+            try:
+                self._store.close()
+            except Exception:  # a client broken by the damage: it goes anyway
+                log.debug("closing the damaged index failed", exc_info=True)
+        self._store = self._retriever = None
+        self._ready = False
+        index.rename(broken)
+        log.warning("the index in %s is damaged (%s): moved to %s, rebuilding it from %s",
+                    index, exc, broken, self.settings.corpus_dir)
+        old = sorted(index.parent.glob(f"{index.name}.broken-*"),
+                     key=lambda p: p.stat().st_mtime)
+        for stale in old[:-KEEP_BROKEN]:
+            shutil.rmtree(stale, ignore_errors=True)
+            log.info("removed the old damaged index %s", stale)
+
+    def _search(self, q: str, k: int, history: list[dict] | None,
+                where: dict | None) -> list[Document]:
+        """The retriever's search; vector files found damaged only when queried (an
+        HNSW segment is loaded lazily) are set aside and rebuilt like a damaged database."""
+        try:
+            return self.retriever.search(q, k, history, where)
+        except BaseException as exc:
+            if self.settings.chroma_url or not is_corrupt(exc):
+                raise
+            with self._lock:
+                self._set_aside(exc)
+                self._first_use()
+                self._ready = True
+            return self.retriever.search(q, k, history, where)
 
     # -- the public API ----------------------------------------------------
     def refresh(self, sources: list[str] | None = None, *, rebuild: bool = False,
@@ -230,7 +259,7 @@ class Assistant:
         history = check_history(history, self.settings.max_question_chars)
         if not q:
             return []
-        return self.retriever.search(q, k, self._with_reply(q, history), where)
+        return self._search(q, k, self._with_reply(q, history), where)
 
     def _with_reply(self, q: str, history: list[dict] | None) -> list[dict] | None:
         """``history`` with the assistant's reply to its last question: a follow-up
@@ -242,7 +271,7 @@ class Assistant:
         assert history is not None
         earlier = history[: max(i for i, m in enumerate(history)
                                 if isinstance(m, dict) and m.get("role") == "user")]
-        passages = self.retriever.search(turns[-1], self.settings.default_k, earlier)
+        passages = self._search(turns[-1], self.settings.default_k, earlier, None)
         reply = self.answerer.answer(turns[-1], passages, earlier)
         if reply.refused:
             return history

@@ -59,10 +59,60 @@ class Fetched:
             return self.content.decode("utf-8", errors="replace")
 
 
+#: Prefixes whose addresses carry an IPv4 address that the traffic reaches in the end.
+_NAT64_WELL_KNOWN = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052
+_NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")  # RFC 8215, operator-chosen length
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")  # deprecated "::a.b.c.d" (RFC 4291)
+_THIS_NETWORK = ipaddress.IPv4Network("0.0.0.0/8")
+
+
+def _rfc6052_ipv4(ip: ipaddress.IPv6Address, prefix_len: int) -> ipaddress.IPv4Address:
+    """The IPv4 address an RFC 6052 NAT64 address of prefix length ``prefix_len`` embeds."""
+    if prefix_len == 96:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    n = int(ip)
+    # Bits 64-71 (the "u" octet) are always zero and never part of the IPv4 address.
+    without_u = ((n >> 64) << 56) | (n & ((1 << 56) - 1))
+    return ipaddress.IPv4Address((without_u >> (120 - prefix_len - 32)) & 0xFFFFFFFF)
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address stands for: IPv4-mapped, IPv4-compatible,
+    6to4, Teredo (its client) and NAT64 forms; [] for a plain IPv6 address."""
+    if ip.ipv4_mapped is not None:
+        return [ip.ipv4_mapped]
+    if ip.sixtofour is not None:
+        return [ip.sixtofour]
+    if ip.teredo is not None:
+        return [ip.teredo[1]]  # the client, whose address is stored inverted (XOR 0xffffffff)
+    if ip in _NAT64_WELL_KNOWN:
+        return [_rfc6052_ipv4(ip, 96)]
+    if ip in _NAT64_LOCAL:
+        # The operator picks the prefix length (48 to 96): every reading must be public.
+        # Readings in 0.0.0.0/8 (mere zero padding) come last, so a refusal names the other.
+        readings = [_rfc6052_ipv4(ip, n) for n in (96, 64, 56, 48)]
+        return sorted(readings, key=lambda v4: v4 in _THIS_NETWORK)
+    if ip in _IPV4_COMPATIBLE and int(ip) > 1:  # :: and ::1 are not IPv4-compatible
+        return [ipaddress.IPv4Address(int(ip))]
+    return []
+
+
 def address_refusal(ip: IPAddress) -> str | None:
-    """Why ``ip`` is not a public address (e.g. "a link-local address"), or None if it is."""
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+    """Why ``ip`` is not a public address (e.g. "a link-local address"), or None if it is.
+
+    An IPv6 address embedding an IPv4 one (``2002:7f00:1::1`` is 6to4 for 127.0.0.1)
+    is refused when that IPv4 address is: Python 3.11 calls many of them global.
+    """
+    if isinstance(ip, ipaddress.IPv6Address):
+        for v4 in embedded_ipv4(ip):
+            why = _own_refusal(v4)
+            if why:
+                return f"an IPv6 form of {v4}, {why}"
+    return _own_refusal(ip)
+
+
+def _own_refusal(ip: IPAddress) -> str | None:
+    """Why ``ip`` itself (not what it may embed) is not public, or None."""
     if ip.is_loopback:
         return "a private/loopback address"
     if ip.is_link_local:

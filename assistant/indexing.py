@@ -50,7 +50,7 @@ class RefreshReport:
 
 #: Bumped when chunk_metadata gains fields or articles are cut differently: passages
 #: of an older version are re-indexed.
-META_VERSION = 3
+META_VERSION = 6
 
 _DATE = re.compile(r"\s*(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?(?!\d)")
 
@@ -71,6 +71,12 @@ def date_span(value: object) -> tuple[int, int] | None:
     return low, high
 
 
+def web_url(url: str) -> str:
+    """``url`` if it is an http(s) address, else "" (never shown as a link)."""
+    url = (url or "").strip()
+    return url if re.match(r"(?i)^https?://[^\s/]+", url) else ""
+
+
 def chunk_metadata(article: Article, chunk: Chunk, n_chunks: int) -> dict:
     """Metadata stored with a passage (Chroma accepts only scalar values).
 
@@ -78,11 +84,13 @@ def chunk_metadata(article: Article, chunk: Chunk, n_chunks: int) -> dict:
     numbers (absent when the date is unknown), for date-range filters.
     """
     span = date_span(article.published)
+    url = web_url(article.url)
     return {
         "article_id": article.id,
         "title": article.title,
-        "source": article.url or article.source,
-        "url": article.url,
+        # Never the server's absolute path: the article's web address or its file name.
+        "source": url or Path(article.source).name,
+        "url": url,
         "published": article.published,
         "language": article.language,
         "outlet": article.outlet,

@@ -13,6 +13,7 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
@@ -30,6 +31,10 @@ from .text import clean
 log = logging.getLogger(__name__)
 
 RRF_K = 60
+#: Metadata key, during the rerank only: {leg name: rank in its list, -1 if absent}.
+LEG_RANKS = "leg_ranks"
+#: (question, passages, history) → a score in 0..1 per passage, for the rerank.
+PassageScorer = Callable[[str, list[Document], list[dict] | None], list[float]]
 #: Seconds between checks that the store is unchanged (another process may write to it).
 VERSION_CHECK_SECONDS = 1.0
 
@@ -156,9 +161,11 @@ class Retriever:
     """
 
     def __init__(self, store: Store, legs: list[Leg], analyzer: Analyzer, *,
-                 lexical_weight: float = 1.0, fetch_k: int = 20, rerank_k: int = 12,
-                 rerank_weight: float = 1.0, glossary: bool = True, follow_ups: bool = True):
+                 lexical_weight: float = 1.0, fetch_k: int = 20, rerank_k: int = 20,
+                 rerank_weight: float = 1.0, glossary: bool = True, follow_ups: bool = True,
+                 passage_scorer: PassageScorer | None = None):
         self.store = store
+        self.passage_scorer = passage_scorer
         self.legs = legs
         self.analyzer = analyzer
         self.lexical_weight = lexical_weight
@@ -254,9 +261,27 @@ class Retriever:
             new = self.store.passages({"chunk_id": {"$in": missing}})
             found = {**found, **{h.id: h for h in new}}
         docs = [_document(found[c], fused[c] / top) for c in pool if c in found]
-        if self.rerank_weight:
+        if self.rerank_weight and self.passage_scorer is not None:
+            names = (["bm25"] if self.lexical_weight else []) + [leg.key for leg in self.legs]
+            for doc in docs:  # where each leg ranked it: the rerank's evidence
+                doc.metadata[LEG_RANKS] = {
+                    name: next((r for r, (cid, _) in enumerate(results) if cid == doc.id), -1)
+                    for name, (_, results) in zip(names, ranked, strict=True)}
+            docs = self._rerank_by(self.passage_scorer, question, history, docs)
+            for doc in docs:
+                doc.metadata.pop(LEG_RANKS, None)
+        elif self.rerank_weight:
             docs = self._rerank(question, query, history, docs, snap)
         return docs[:k]
+
+    def _rerank_by(self, scorer: PassageScorer, question: str, history: list[dict] | None,
+                   docs: list[Document]) -> list[Document]:
+        """Reorder by how likely each passage answers: a logistic model over the legs'
+        ranks, the fused score and the answerer's sentence signals (fitted on the
+        tuning half, see benchmarks/fit_answerer.py)."""
+        for doc, b in zip(docs, scorer(question, docs, history), strict=True):
+            doc.metadata["score"] = round(b, 4)
+        return sorted(docs, key=lambda d: -d.metadata["score"])
 
     def _rerank(self, question: str, query: str, history: list[dict] | None,
                 docs: list[Document], snap: _Snapshot) -> list[Document]:
@@ -321,7 +346,9 @@ def where_clause(where: dict | None) -> dict | None:
 
 
 def _indexed(hit: Hit) -> str:
-    return indexed_text(str(hit.metadata.get("section") or ""), hit.text)
+    md = hit.metadata
+    return indexed_text(str(md.get("section") or ""), hit.text, str(md.get("title") or ""),
+                        str(md.get("published") or ""))
 
 
 def _document(hit: Hit, score: float) -> Document:

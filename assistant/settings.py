@@ -108,6 +108,23 @@ class Settings(BaseSettings):
             "in bytes; larger uploads are refused with a message."
         ),
     )
+    login_max_failures: int = Field(
+        5,
+        ge=1,
+        description=(
+            "Failed logins (ASSISTANT_AUTH) allowed per client address and per user name "
+            "within login_window; past that, logins are refused (HTTP 429) for 1 s, then "
+            "2, 4… up to login_backoff_max, the right password too."
+        ),
+    )
+    login_window: float = Field(
+        300.0, gt=0, description="Seconds over which failed logins are counted."
+    )
+    login_backoff_max: float = Field(
+        60.0,
+        gt=0,
+        description="Longest wait, in seconds, imposed after repeated failed logins.",
+    )
     max_question_chars: int = Field(
         2000,
         ge=10,

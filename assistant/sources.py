@@ -104,7 +104,8 @@ def _checked_meta(meta: dict) -> dict:
                 raise SourceError(f"front matter field '{key}' must be a single value")
             value = "" if value is None else str(value)
             if len(value) > MAX_FIELD_CHARS:
-                raise SourceError(f"front matter field '{key}' is over {MAX_FIELD_CHARS} characters")
+                raise SourceError(
+                    f"front matter field '{key}' is over {MAX_FIELD_CHARS} characters")
         elif isinstance(value, list):
             value = [v for v in value if isinstance(v, (str, int, float, bool))]
         elif not isinstance(value, (str, int, float, bool, datetime.date)) and value is not None:

@@ -39,8 +39,11 @@ class IndexCorrupt(RuntimeError):
     """The index files cannot be read (damaged or half-written)."""
 
 
-# What SQLite says of a file that is not, or no longer, a database.
-_CORRUPT = ("file is not a database", "malformed")
+# What SQLite says of a file that is not, or no longer, a database, and what Chroma
+# says of damaged vector segment files (HNSW header.bin / data_level0.bin / link lists).
+_CORRUPT = ("file is not a database", "malformed", "error loading hnsw", "hnsw segment",
+            "error reading hnsw", "failed to load", "index file", "segment reader",
+            "error constructing hnsw")
 
 
 def is_corrupt(exc: BaseException) -> bool:

@@ -108,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     questions = [item["question"] for item in items]
     me = psutil.Process()
     with tempfile.TemporaryDirectory(prefix="scale-bench-") as tmp:
-        small = Assistant(Settings(corpus_dir=ROOT / "tests" / "data", index_dir=Path(tmp) / "small"))
+        seed = ROOT / "tests" / "data"
+        small = Assistant(Settings(corpus_dir=seed, index_dir=Path(tmp) / "small"))
         small.ensure_index()
 
         synth = Path(tmp) / "synthetic"
@@ -140,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
 
         # The real article goes in through the indexer; the synthetic passages in
         # batched upserts (the indexer writes article by article: slow for 10,000).
-        large = Assistant(Settings(corpus_dir=ROOT / "tests" / "data", index_dir=Path(tmp) / "large",
+        large = Assistant(Settings(corpus_dir=seed, index_dir=Path(tmp) / "large",
                                    auto_refresh=False), embedders=dict(pooled))
         large.refresh()
 

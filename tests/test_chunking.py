@@ -26,10 +26,15 @@ def test_seed_article_metadata_is_known_facts_only(seed: Article) -> None:
     assert seed.url == "" and seed.outlet == ""  # unknown: left empty, not invented
 
 
-def test_related_headlines_are_not_article_text(seed: Article) -> None:
-    assert "Sam Altman, tout-puissant" not in seed.text
+def test_related_headlines_stand_in_a_section_of_their_own(seed: Article) -> None:
+    body, _, related = seed.text.partition("## À lire aussi")
+    assert "Sam Altman, tout-puissant" not in body  # not glued to the paragraphs
     assert "Related News" not in seed.text
     assert "Sam Altman, tout-puissant à la tête d’OpenAI" in seed.extra["related_headlines"]
+    assert "Sam Altman, tout-puissant à la tête d’OpenAI\n" in related
+    passages = [c for c in chunk_article(seed) if c.section == "À lire aussi"]
+    assert passages and all("Aleph Alpha" not in c.text or c.text.count("\n") >= 1
+                            for c in passages)
 
 
 def test_passages_are_short_ordered_and_identified(seed: Article) -> None:

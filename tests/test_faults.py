@@ -20,7 +20,7 @@ from conftest import ROOT
 
 from assistant.answer import Answer
 from assistant.chunking import chunk_article
-from assistant.core import Assistant
+from assistant.core import KEEP_BROKEN, Assistant
 from assistant.indexing import chunk_metadata
 from assistant.settings import Settings
 from assistant.sources import load_article
@@ -95,6 +95,57 @@ def built(assistant: Assistant, corpus: Path, index: Path) -> dict:
 
 
 # -- damaged, missing and foreign indexes ------------------------------------------
+def test_damaged_vector_files_still_answer(assistant: Assistant, corpus: Path,
+                                           tmp_path: Path) -> None:
+    """Overwritten HNSW files: Chroma 1.5 rebuilds small segments from its log; either
+    way the question is answered (set aside and rebuilt if loading them fails)."""
+    index = tmp_path / "index"
+    built(assistant, corpus, index)
+    _hnsw(index)
+    assert "2 millions d'euros" in own(assistant, corpus, index).ask(ASK).text
+
+
+def test_vector_load_failure_at_query_time_is_set_aside_and_rebuilt(
+        assistant: Assistant, corpus: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    import chromadb.errors
+
+    index = tmp_path / "index"
+    before = built(assistant, corpus, index)
+    a = own(assistant, corpus, index)
+    a.ensure_index()
+    real = Store.query
+    failures = iter([True])
+
+    def query(self, *args, **kwargs):  # what Chroma raises on damaged segment files
+        if next(failures, False):
+            raise chromadb.errors.InternalError("Error loading hnsw index")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "query", query)
+    with caplog.at_level(logging.WARNING, logger="assistant"):
+        answer = a.ask(ASK)
+    assert "2 millions d'euros" in answer.text and answer.sources
+    assert snapshot(a.store) == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("index.broken-")]
+    assert any("damaged" in r.getMessage() for r in caplog.records)
+
+
+def test_old_broken_indexes_do_not_pile_up(assistant: Assistant, corpus: Path,
+                                           tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    for n in range(5):
+        built(assistant, corpus, index)
+        _junk(index)
+        a = own(assistant, corpus, index)
+        assert a.retrieve(ASK)
+        a.store.close()
+        time.sleep(0.01 * n)
+    broken = [p for p in tmp_path.iterdir() if p.name.startswith("index.broken-")]
+    assert len(broken) == KEEP_BROKEN
+
+
+
 def _junk(index: Path) -> None:
     (index / "chroma.sqlite3").write_bytes(b"not a database\x00" * 4096)
 
@@ -116,6 +167,15 @@ def _pages(index: Path) -> None:  # Chroma's Rust core panics on this one
     for offset in range(4096, len(data), 16384):
         data[offset:offset + 4096] = b"\x5a" * len(data[offset:offset + 4096])
     db.write_bytes(bytes(data))
+
+
+def _hnsw(index: Path) -> None:  # the vector segment files, not the database
+    segments = [p for p in index.rglob("header.bin")]
+    assert segments, "no HNSW segment was written"
+    for header in segments:
+        for name in ("header.bin", "data_level0.bin"):
+            f = header.with_name(name)
+            f.write_bytes(b"\xff" * max(64, f.stat().st_size))
 
 
 @pytest.mark.parametrize("damage", [_junk, _half, _tail, _pages],

@@ -1,0 +1,125 @@
+"""The key item of a quote, written for a reader of the other language.
+
+No translation model can be had offline, so whole sentences are never translated:
+only the item a question asks for — an amount, a date, a count — is rewritten in
+the reader's conventions ("6,6 milliards de dollars" → "$6.6 billion", "début
+octobre 2024" → "early October 2024"), and the quote follows in its own language.
+Number words, units, currencies and month names are closed classes of each
+language, not vocabulary fitted to an article.
+"""
+
+from __future__ import annotations
+
+import re
+
+_MONTHS_FR = ("janvier février mars avril mai juin juillet août septembre octobre "
+              "novembre décembre").split()
+_MONTHS_EN = ("January February March April May June July August September October "
+              "November December").split()
+_PART_FR = {"début": "early", "mi": "mid", "mi-": "mid", "fin": "late"}
+_PART_EN = {"early": "début", "mid": "mi-", "late": "fin"}
+_SCALE_FR = {"milliard": "billion", "milliards": "billion", "million": "million",
+             "millions": "million", "md": "billion", "mds": "billion", "mrd": "billion"}
+_SCALE_EN = {"billion": "milliards", "bn": "milliards", "b": "milliards",
+             "million": "millions", "m": "millions", "mn": "millions"}
+_CUR_FR = {"dollars": "$", "d’euros": "€", "d'euros": "€", "euros": "€", "$": "$", "€": "€",
+           "de livres": "£", "livres": "£", "£": "£"}
+_CUR_EN = {"$": "de dollars", "€": "d’euros", "£": "de livres", "dollars": "de dollars",
+           "euros": "d’euros", "pounds": "de livres"}
+
+_NUM = r"\d+(?:[.,]\d+)?"
+AMOUNT_FR = re.compile(
+    rf"(?P<n>{_NUM})\s*(?P<scale>milliards?|millions?|mds?|mrd)\s+(?:de\s+)?"
+    r"(?P<cur>dollars|d[’']euros|euros|livres)|"
+    rf"(?P<n2>{_NUM})\s*(?P<scale2>milliards?|millions?|Mds?|M)\s*(?P<cur2>[$€£])",
+    re.IGNORECASE)
+AMOUNT_EN = re.compile(
+    rf"(?P<cur>[$€£])\s?(?P<n>{_NUM})\s*(?P<scale>billion|bn|million|mn|m|b)?\b|"
+    rf"(?P<n2>{_NUM})\s*(?P<scale2>billion|million)\s+(?P<cur2>dollars|euros|pounds)",
+    re.IGNORECASE)
+DATE_FR = re.compile(
+    r"(?:(?P<part>début|mi-?|fin)\s*)?(?:(?P<day>\d{1,2})(?:er)?\s+)?"
+    rf"(?P<month>{'|'.join(_MONTHS_FR)})(?:\s+(?P<year>(?:19|20)\d{{2}}))?",
+    re.IGNORECASE)
+DATE_EN = re.compile(
+    r"(?:(?P<part>early|mid|late)[\s-]*)?"
+    rf"(?P<month>{'|'.join(_MONTHS_EN)})(?:\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?)?"
+    r"(?:\s+(?P<year>(?:19|20)\d{2}))?",
+    re.IGNORECASE)
+
+
+def _fr_number(n: str) -> str:
+    return n.replace(".", ",")
+
+
+def _en_number(n: str) -> str:
+    return n.replace(",", ".")
+
+
+def amount_for(text: str, article_lang: str, reader_lang: str) -> str:
+    """The first amount of ``text``, written for a ``reader_lang`` reader; "" if none."""
+    if article_lang == "fr":
+        m = AMOUNT_FR.search(text)
+        if not m:
+            return ""
+        n, scale, cur = (m.group("n"), m.group("scale"), m.group("cur")) if m.group("n") \
+            else (m.group("n2"), m.group("scale2"), m.group("cur2"))
+        if reader_lang == "fr":
+            return m.group(0)
+        unit = _SCALE_FR.get(scale.lower(), "million" if scale.lower().startswith("m") else "")
+        return f"{_CUR_FR.get(cur.lower(), cur)}{_en_number(n)} {unit}".strip()
+    m = AMOUNT_EN.search(text)
+    if not m:
+        return ""
+    if reader_lang == "en":
+        return m.group(0)
+    if m.group("n"):
+        n, scale, cur = m.group("n"), m.group("scale") or "", m.group("cur")
+    else:
+        n, scale, cur = m.group("n2"), m.group("scale2"), m.group("cur2")
+    unit = _SCALE_EN.get(scale.lower(), "")
+    currency = _CUR_EN.get(cur.lower(), cur)
+    if not unit:
+        return f"{_fr_number(n)} {currency.split()[-1]}"
+    return f"{_fr_number(n)} {unit} {currency}"
+
+
+def date_for(text: str, article_lang: str, reader_lang: str) -> str:
+    """The first month-date of ``text`` ("début octobre 2024"), for the reader; "" if none."""
+    m = (DATE_FR if article_lang == "fr" else DATE_EN).search(text)
+    if not m:
+        return ""
+    if article_lang == reader_lang:
+        return m.group(0)
+    part, day, year = m.group("part"), m.group("day"), m.group("year")
+    if article_lang == "fr":
+        month = _MONTHS_EN[_MONTHS_FR.index(m.group("month").lower())]
+        lead = _PART_FR.get((part or "").lower().rstrip("-") or "", "") if part else ""
+        lead = lead or ("mid" if part and part.lower().startswith("mi") else "")
+        body = f"{month} {day}" if day else month
+        return " ".join(x for x in (lead, body, year) if x)
+    names = [x.lower() for x in _MONTHS_EN]
+    month = _MONTHS_FR[names.index(m.group("month").lower())]
+    lead = _PART_EN.get((part or "").lower(), "")
+    body = f"{day} {month}" if day else month
+    return " ".join(x for x in (lead, body, year) if x).replace("mi- ", "mi-")
+
+
+_COUNT = re.compile(r"\b\d+(?:[.,]\d+)?\b")
+
+
+def key_item(text: str, kind: str, article_lang: str, reader_lang: str) -> str:
+    """The item a question of ``kind`` (amount, date, count) asks for, found in the
+    quoted ``text`` and written for the reader; "" when none is found."""
+    if kind == "amount":
+        return amount_for(text, article_lang, reader_lang)
+    if kind == "date":
+        found = date_for(text, article_lang, reader_lang)
+        if found:
+            return found
+        year = re.search(r"\b(?:19|20)\d{2}\b", text)
+        return year.group(0) if year else ""
+    if kind == "count":
+        m = _COUNT.search(text)
+        return m.group(0) if m else ""
+    return ""

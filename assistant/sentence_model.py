@@ -1,0 +1,130 @@
+"""How likely a retrieved sentence answers a question: a small logistic model.
+
+Every signal is general (no word list fitted to an article): the multilingual
+encoder's closeness of question and sentence, the rarity-weighted share of the
+question's words the sentence (or its context) holds, in either language, whether
+it holds the names the question asks about, whether it holds the kind of thing
+asked for (an amount, a date, a number, a name), and where its passage ranked.
+The weights and the refusal threshold are fitted on the tuning half of the
+development questions (``benchmarks/fit_answerer.py``), never set by hand, and
+stored in ``answer_model.json`` beside this module.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+MODEL_FILE = Path(__file__).with_name("answer_model.json")
+RERANK_FILE = Path(__file__).with_name("rerank_model.json")
+
+#: The features, in the order of the weights.
+FEATURES = (
+    "sim",          # encoder cosine of the (contextual) question and the sentence
+    "sim_ctx",      # the same for the sentence with its title and the sentence before
+    "lex",          # rarity-weighted share of the question's concepts (context counts part)
+    "lex_own",      # the same, in the sentence itself only
+    "names",        # share of the question's names held by the sentence or its passage
+    "type_hit",     # the question asks for a kind of thing and the sentence holds one
+    "type_miss",    # it asks for one and the sentence holds none
+    "rank",         # 1 / (1 + the passage's rank)
+    "first",        # the sentence opens its passage
+    "best_lex",     # lex is the highest among the candidates
+    "best_sim",     # sim is the highest among the candidates
+)
+
+#: The passage rerank's features, in the order of its weights.
+PASSAGE_FEATURES = (
+    "fused",        # the reciprocal-rank fusion score, relative to the best possible
+    "rr_bm25",      # 1 / (1 + rank) in each leg's list (0 if the leg did not find it)
+    "rr_dense",
+    "rr_multi",
+    "best_p",       # the sentence model's probability for the passage's best sentence
+    "best_sim",     # the highest encoder cosine of a sentence of it with the question
+    "best_lex",     # the highest share of the question's concepts in one sentence
+    "names",        # share of the question's names the passage (or its title) holds
+    "cross",        # the passage is in another language than the question
+    "cross_multi",  # cross × rr_multi: across languages the multilingual leg is the witness
+    "cross_bm25",   # cross × rr_bm25
+)
+
+
+@dataclass
+class SentenceModel:
+    """Logistic weights over :data:`FEATURES`, and the answer's thresholds.
+
+    ``refuse_below``: the best sentence's probability under which the assistant
+    says the articles don't answer; ``extra_share``: a further sentence is quoted
+    when its probability is at least this share of the best one's (two-part
+    questions, comparisons) and it brings question words the others lack.
+    """
+
+    weights: list[float] = field(default_factory=list)
+    bias: float = 0.0
+    mean: list[float] = field(default_factory=list)
+    scale: list[float] = field(default_factory=list)
+    refuse_below: float = 0.5
+    extra_share: float = 0.6
+    fitted_on: str = ""
+
+    @property
+    def fitted(self) -> bool:
+        """True once weights were fitted (a missing file gives a model without)."""
+        return bool(self.weights)
+
+    def probabilities(self, x: np.ndarray) -> np.ndarray:
+        """P(the sentence answers) for each row of features ``x``."""
+        if not self.fitted:
+            return np.full(len(x), 0.5)
+        z = ((x - np.asarray(self.mean)) / np.asarray(self.scale)) @ np.asarray(self.weights)
+        return 1.0 / (1.0 + np.exp(-(z + self.bias)))
+
+    def save(self, path: Path = MODEL_FILE) -> None:
+        """Write the model as JSON."""
+        path.write_text(json.dumps(self.__dict__, indent=1) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path = MODEL_FILE) -> SentenceModel:
+        """The stored model (an unfitted one if the file is missing)."""
+        if not path.exists():
+            return cls()
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0,
+                 steps: int = 50) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
+    """(weights, bias, mean, scale) of an L2-regularised logistic regression, fitted
+    by Newton's method on standardised features (a handful of features, a few
+    thousand rows: no need for a library)."""
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    xs = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
+    w = np.zeros(xs.shape[1])
+    reg = np.full(xs.shape[1], l2)
+    reg[-1] = 0.0  # the bias is not shrunk
+    for _ in range(steps):
+        p = 1.0 / (1.0 + np.exp(-(xs @ w)))
+        grad = xs.T @ (p - y) + reg * w
+        hess = (xs * (p * (1 - p))[:, None]).T @ xs + np.diag(reg) + 1e-9 * np.eye(len(w))
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if float(np.abs(step).max()) < 1e-8:
+            break
+    return w[:-1], float(w[-1]), mean, scale
+
+
+def log_loss(p: np.ndarray, y: np.ndarray) -> float:
+    """Mean negative log-likelihood (for reports)."""
+    p = np.clip(p, 1e-9, 1 - 1e-9)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+def sigmoid(z: float) -> float:
+    """The logistic function."""
+    return 1.0 / (1.0 + math.exp(-z))

@@ -1,0 +1,166 @@
+"""Fit the extractive answerer's sentence model on the tuning half (never the test half).
+
+    python benchmarks/fit_answerer.py [--where /tmp/devset]
+
+Rows: every candidate sentence of every tuning question (the dev corpus's tuning
+half, plus our earlier seed sets ``qa-dev`` and ``qa-probe``; never the public set,
+kept as a regression check, nor the test half). Label: the sentence holds one of
+the question's evidence strings (or lies inside one). Fits the logistic weights,
+then the refusal threshold (best balance of answered and refused tuning questions),
+then the share of the best score a further sentence needs (best keyword rate).
+Writes ``assistant/answer_model.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+from pathlib import Path
+
+import numpy as np
+from devset import dev_assistant, questions
+from harness import ROOT
+
+from assistant.evaluation import _norm, evidence_recall, history_messages, load_questions
+from assistant.sentence_model import (
+    FEATURES,
+    PASSAGE_FEATURES,
+    RERANK_FILE,
+    SentenceModel,
+    fit_logistic,
+    log_loss,
+)
+
+
+def training_items() -> list[dict]:
+    """The tuning half of the dev questions and our earlier seed sets."""
+    items = [i for i in questions() if i["split"] == "tune"]
+    for name in ("qa-dev.jsonl", "qa-probe.jsonl"):
+        items += load_questions(ROOT / "eval" / name)
+    return items
+
+
+def label(text: str, evidence: list[str]) -> float:
+    """1 when the sentence holds an evidence string or lies inside one."""
+    t = _norm(text)
+    return float(any(_norm(e) in t or (len(t) > 30 and t in _norm(e)) for e in evidence))
+
+
+def collect(a, items: list[dict]) -> list[tuple[dict, list, np.ndarray, np.ndarray, list]]:
+    """Per question: (item, sentences, features, labels, passages)."""
+    out = []
+    for item in items:
+        history = history_messages(item)
+        passages = a.retrieve(item["question"], a.settings.default_k, history)
+        sentences, x = a.answerer.candidates(item["question"], passages, history)
+        evidence = item.get("evidence") or [] if item.get("answerable", True) else []
+        y = np.array([label(s.text, evidence) for s in sentences])
+        out.append((item, sentences, x, y, passages))
+    return out
+
+
+def fit_rerank(a, items: list[dict], l2: float) -> SentenceModel:
+    """Fit the passage rerank on the fused pools of the tuning questions."""
+    pools: list[tuple[dict, list]] = []
+    retriever = a.retriever
+
+    def capture(question, docs, history):
+        pools.append((question, history, [d.model_copy(deep=True) for d in docs]))
+        return [float(d.metadata["score"]) for d in docs]
+
+    retriever.passage_scorer = capture
+    xs, ys = [], []
+    for item in items:
+        pools.clear()
+        retriever.search(item["question"], 3, history_messages(item))
+        question, history, docs = pools[0]
+        xs.append(a.answerer.passage_features(question, docs, history))
+        evidence = item.get("evidence") or [] if item.get("answerable", True) else []
+        ys.append(np.array([float(bool(evidence) and evidence_recall([d], evidence) > 0)
+                            for d in docs]))
+    retriever.passage_scorer = a.answerer.passage_scores
+    x, y = np.vstack(xs), np.concatenate(ys)
+    w, b, mean, scale = fit_logistic(x, y, l2=l2)
+    model = SentenceModel(list(map(float, w)), b, list(map(float, mean)),
+                          list(map(float, scale)),
+                          fitted_on=f"{len(items)} tuning questions, {len(y)} passages")
+    print(f"rerank: {len(y)} passages, {int(y.sum())} positive, "
+          f"log loss {log_loss(model.probabilities(x), y):.3f}")
+    for name, weight in zip(PASSAGE_FEATURES, w, strict=True):
+        print(f"  {name:12s} {weight:+.3f}")
+    return model
+
+
+def recall_at(a, items: list[dict], k: int = 3) -> float:
+    """Mean evidence recall@k of the answerable items."""
+    return float(np.mean([evidence_recall(a.retrieve(i["question"], k, history_messages(i)),
+                                          i["evidence"])
+                          for i in items if i.get("answerable", True)]))
+
+
+def refusal_threshold(model: SentenceModel, data: list) -> float:
+    """The threshold on the best sentence's probability that best balances answering
+    the answerable and refusing the unanswerable tuning questions."""
+    best = [(float(model.probabilities(x).max()) if len(x) else 0.0,
+             bool(item.get("answerable", True))) for item, _, x, _, _ in data]
+    ans = [p for p, a in best if a]
+    unans = [p for p, a in best if not a]
+    grid = np.linspace(0.02, 0.9, 89)
+    scores = [np.mean([p >= t for p in ans]) + np.mean([p < t for p in unans]) for t in grid]
+    return float(grid[int(np.argmax(scores))])
+
+
+def keyword_rate(a, data: list) -> float:
+    """Share of answerable items whose answer (from the collected candidates) holds
+    every keyword."""
+    ok = []
+    for item, sentences, x, _, passages in data:
+        if not item.get("answerable", True):
+            continue
+        history = history_messages(item)
+        text = a.answerer.decide(item["question"], passages, history, sentences, x).text.lower()
+        ok.append(all(k.lower() in text for k in item.get("answer_keywords") or []))
+    return float(np.mean(ok))
+
+
+print = functools.partial(print, flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--where", default="/tmp/devset")
+    parser.add_argument("--l2", type=float, default=1.0)
+    parser.add_argument("--rerank", action="store_true", help="fit the passage rerank first")
+    args = parser.parse_args()
+    a = dev_assistant(Path(args.where))
+    items = training_items()
+    if args.rerank:
+        print(f"recall@3 before: {recall_at(a, items):.3f}")
+        a.answerer.rerank_model = fit_rerank(a, items, args.l2)
+        a.answerer.rerank_model.save(RERANK_FILE)
+        print(f"recall@3 after: {recall_at(a, items):.3f}")
+    data = collect(a, items)
+    x = np.vstack([d[2] for d in data if len(d[2])])
+    y = np.concatenate([d[3] for d in data if len(d[2])])
+    w, b, mean, scale = fit_logistic(x, y, l2=args.l2)
+    model = SentenceModel(list(map(float, w)), b, list(map(float, mean)),
+                          list(map(float, scale)), fitted_on=(
+                              f"{len(items)} tuning questions, {len(y)} sentences"))
+    print(f"{len(items)} questions, {len(y)} sentences, {int(y.sum())} positive, "
+          f"log loss {log_loss(model.probabilities(x), y):.3f}")
+    for name, weight in zip(FEATURES, w, strict=True):
+        print(f"  {name:10s} {weight:+.3f}")
+    model.refuse_below = refusal_threshold(model, data)
+    a.answerer.model = model
+    shares = {}
+    for share in (0.3, 0.45, 0.6, 0.75, 0.9, 1.01):
+        model.extra_share = share
+        shares[share] = keyword_rate(a, data)
+        print(f"  extra_share {share}: keywords {shares[share]:.3f}")
+    model.extra_share = max(shares, key=lambda s: (shares[s], s))
+    print(f"refuse_below {model.refuse_below:.3f}, extra_share {model.extra_share}")
+    model.save()
+
+
+if __name__ == "__main__":
+    main()
