@@ -17,6 +17,7 @@ import numpy as np
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
+from .crosslang import key_item
 from .glossary import translations
 from .lexical import STOP
 from .retrieval import LEG_RANKS, contextual_query, is_follow_up, user_turns
@@ -38,6 +39,10 @@ from .text import detect_language, fold, words
 
 MAX_ANSWER_CHARS = 600
 MAX_SENTENCES = 3
+#: A figure from a newer article joins the answer when its sentence scores at least
+#: this share of the best quoted one (the share the answerer already asks of a
+#: second sentence that adds the question's terms).
+NEWER_SHARE = 0.8
 #: Sentence vectors remembered by the answerer (about 2 KB each).
 VECTOR_CACHE_SIZE = 50_000
 #: A sentence holding the amount/date/number asked for may answer in place of a
@@ -50,14 +55,20 @@ MESSAGES = {
         "refuse": "Les articles indexés ne répondent pas à cette question.",
         "one": "D’après l’article :",
         "many": "D’après les articles :",
+        "in": "{lead} (en {language}, texte original) :",
+        "latest": "Le chiffre le plus récent date du {date}.",
     },
     "en": {
         "empty": "Please type a question about the indexed articles.",
         "refuse": "The indexed articles don't answer this question.",
         "one": "According to the article:",
         "many": "According to the articles:",
+        "in": "{lead} (in {language}, original text):",
+        "latest": "The latest figure is from {date}.",
     },
 }
+LANGUAGE_NAMES = {"fr": {"en": "anglais", "fr": "français"},
+                  "en": {"fr": "French", "en": "English"}}
 
 @dataclass
 class Answer:
@@ -137,7 +148,28 @@ class ExtractiveAnswerer:
                 chosen = self._checked(question, query, typed, passages)
         if chosen is None:
             return self.refusal(lang)
-        return self._compose(lang, chosen, passages)
+        return self._compose(question, lang, self._newer(question, chosen, sentences, passages),
+                             passages)
+
+    def _newer(self, question: str, chosen: list[Sentence], sentences: list[Sentence],
+               passages: list[Document]) -> list[Sentence]:
+        """For "how much / how many": a sentence of a *newer* article that gives the
+        same kind of figure and scores nearly as well joins the quotes (the answer
+        then puts it first and says it is the latest figure)."""
+        kind, needs = question_type(question)
+        if kind not in ("amount", "count") or needs is None:
+            return chosen
+
+        def date(s: Sentence) -> str:
+            return str(passages[s.passage].metadata.get("published") or "")
+
+        latest = max(date(c) for c in chosen)
+        best = max(c.score for c in chosen)
+        newer = [s for s in sentences if date(s) > latest and needs.search(s.text)
+                 and s.score >= NEWER_SHARE * best and _fits(chosen, s)]
+        if not newer:
+            return chosen
+        return [*chosen, max(newer, key=lambda s: (date(s), s.score))]
 
     def candidates(self, question: str, passages: list[Document],
                    history: list[dict] | None = None) -> tuple[list[Sentence], np.ndarray]:
@@ -225,6 +257,13 @@ class ExtractiveAnswerer:
         if not self._counts(question, chosen) or not self._asserts(question, chosen):
             return None
         return chosen
+
+    def names_held(self, question: str, passages: list[Document]) -> bool:
+        """Does some passage (or its title) hold each name the question is about?"""
+        groups = [g | {t for n in g for t in translations(n)} for g in name_groups(question)]
+        held = self._holds("\n".join(f"{d.metadata.get('title') or ''}\n{d.page_content}"
+                                      for d in passages))
+        return all(g & held for g in groups)
 
     def _asserts(self, question: str, chosen: list[Sentence]) -> bool:
         """For "how much / when / how many": does a quoted sentence hold an amount,
@@ -321,20 +360,101 @@ class ExtractiveAnswerer:
                 return False
         return True
 
-    def _compose(self, lang: str, chosen: list[Sentence], passages: list[Document]) -> Answer:
+    def _compose(self, question: str, lang: str, chosen: list[Sentence],
+                 passages: list[Document]) -> Answer:
+        """The answer's text: the quotes with their markers; the article's date beside
+        each quote when they come from several articles (newest first); for a reader
+        of the other language, the item asked for first, written for them."""
+        meta = [passages[s.passage].metadata for s in chosen]
+        dated = {str(m.get("article_id")): str(m.get("published") or "") for m in meta}
+        several = len(dated) > 1
+        if several:  # newest article first; within an article, the article's order
+            rank = {a: n for n, a in enumerate(sorted(dated, key=lambda a: dated[a],
+                                                      reverse=True))}
+            chosen = sorted(chosen, key=lambda s: rank[str(
+                passages[s.passage].metadata.get("article_id"))])
+        chosen_texts = [_named(s.text, names, before) for s, before in zip(
+            chosen, [None, *chosen[:-1]], strict=True)] if (names := _query_names(
+                question, passages)) else [s.text for s in chosen]
         markers: dict[int, int] = {}
         parts: list[str] = []
-        for n, s in enumerate(chosen):
+        for n, (s, quote) in enumerate(zip(chosen, chosen_texts, strict=True)):
             marker = markers.setdefault(s.passage, len(markers) + 1)
             follows = n + 1 < len(chosen) and chosen[n + 1].passage == s.passage
-            parts.append(s.text if follows else f"{s.text} [{marker}]")
-        articles = {passages[p].metadata.get("article_id") for p in markers}
-        lead = MESSAGES[lang]["one" if len(articles) == 1 else "many"]
-        text = f"{lead} {' '.join(parts)}"
+            date = str(passages[s.passage].metadata.get("published") or "")
+            tail = f" [{marker}]" + (f" ({date})" if several and date else "")
+            parts.append(quote if follows else quote + tail)
+        kind, _ = question_type(question)
+        source_lang = str(passages[chosen[0].passage].metadata.get("language") or lang)
+        head = [self._lead(lang, source_lang, several)]
+        if source_lang != lang and kind in ("amount", "date", "count"):
+            item = key_item(chosen[0].text, kind, source_lang, lang)
+            if item:
+                head.insert(0, f"{item}.")
+        newest = max(dated.values())
+        if several and kind in ("amount", "count") and newest and len(set(dated.values())) > 1:
+            head.insert(0, MESSAGES[lang]["latest"].format(date=newest))
+        text = f"{' '.join(head)} {' '.join(parts)}"
         if len(text) > MAX_ANSWER_CHARS:
             text = text[: MAX_ANSWER_CHARS - 6].rsplit(" ", 1)[0] + f"… [{len(markers)}]"
         sources = [passages[p] for p in sorted(markers, key=lambda p: markers[p])]
         return Answer(text, sources, language=lang, quotes=[s.text for s in chosen])
+
+    @staticmethod
+    def _lead(lang: str, source_lang: str, several: bool) -> str:
+        """"According to the article(s)", saying in which language when it is not the
+        reader's: the quote is the article's own words, not a translation."""
+        lead = MESSAGES[lang]["many" if several else "one"]
+        name = LANGUAGE_NAMES[lang].get(source_lang)
+        if source_lang == lang or not name:
+            return lead
+        return MESSAGES[lang]["in"].format(lead=lead.rstrip(" :"), language=name)
+
+
+#: The subject of a sentence that does not say who: a pronoun ("Elle a levé…") or an
+#: epithet, a determiner before a demonym or a generic noun ("Le Californien a
+#: investi…", "The group said…", "La start-up a levé…").
+_PRONOUN = re.compile(r"^(?:il|elle|ils|elles|it|they|he|she)(?=\s)", re.IGNORECASE)
+_DETERMINER = re.compile(r"^(?:le|la|les|l['’]|ce|cette|the|this)\s*", re.IGNORECASE)
+
+
+def _subject_end(text: str) -> int:
+    """Where a pronoun or epithet subject opening ``text`` ends; 0 if it has none."""
+    m = _PRONOUN.match(text)
+    if m:
+        return m.end()
+    m = _DETERMINER.match(text)
+    if not m:
+        return 0
+    at = m.end()
+    for word in re.finditer(r"[\w’'-]+", text[at:at + 60]):
+        w = word.group(0)
+        if w[:1].isupper() or fold(w) in GENERIC:
+            return at + word.end()
+        if word.start() > 0 and len(w) > 3:  # an adjective may come first, not a phrase
+            break
+    return 0
+
+
+def _query_names(question: str, passages: list[Document]) -> list[str]:
+    """The question's names, as written in the passages' titles when possible."""
+    return [m.group(0) for m in _NAME.finditer(question)
+            if fold(m.group(0)) not in STOP and fold(m.group(0)) not in GENERIC]
+
+
+def _named(text: str, names: list[str], before: Sentence | None) -> str:
+    """``text``, with the name its pronoun or epithet subject stands for in brackets
+    ("Le Californien [Microsoft] a investi…"), when the sentence names none of the
+    question's names and the sentence quoted just before does not either."""
+    folded = fold(text)
+    if any(fold(n) in folded for n in names):
+        return text
+    if before is not None and any(fold(n) in fold(before.text) for n in names):
+        return text
+    end = _subject_end(text)
+    if not end:
+        return text
+    return f"{text[:end]} [{names[0]}]{text[end:]}"
 
 
 _ANAPHOR_START = re.compile(
@@ -368,7 +488,8 @@ def _beside(s: Sentence, sentences: list[Sentence], step: int) -> Sentence | Non
 
 def _fits(chosen: list[Sentence], s: Sentence) -> bool:
     """Is there room for ``s`` in the answer beside the ``chosen`` sentences?"""
-    return sum(len(c.text) + 5 for c in chosen) + len(s.text) <= MAX_ANSWER_CHARS - 40
+    # Room for the lead, the item written for the reader, markers and dates (~100).
+    return sum(len(c.text) + 18 for c in chosen) + len(s.text) <= MAX_ANSWER_CHARS - 100
 
 
 def _leans_back(s: Sentence, before: Sentence) -> bool:

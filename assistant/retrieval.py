@@ -108,6 +108,12 @@ def contextual_query(question: str, history: list[dict] | None) -> str:
         # search for the names, not for what the previous question asked.
         reply = last_reply(history)
         names = _names(previous[-1]) + (reply_names(reply, previous[-1]) if reply else [])
+        # A chain of follow-ups ("Who backs it?" → "And who founded it?") still means
+        # the names of the last question that had any.
+        for earlier in reversed(previous[:-1]):
+            if names:
+                break
+            names = _names(earlier)
         if names:
             return " ".join([question, *names])
         return f"{previous[-1]} {question}"

@@ -96,3 +96,27 @@ def test_a_file_claiming_a_url_does_not_count_as_fetched(tmp_path: Path) -> None
 
     assert _Corpus(corpus).by_url("https://example.org/vrai") is None
     assert "fetched" not in load_article(corpus / "claim.md").extra
+
+
+def test_metadata_names_no_server_path_and_no_non_web_link(tmp_path: Path) -> None:
+    from assistant.indexing import chunk_metadata
+
+    f = tmp_path / "deep" / "note.md"
+    f.parent.mkdir()
+    f.write_text("---\ntitle: Note\nurl: javascript:alert(1)\n---\nUn texte assez long ici.\n",
+                 encoding="utf-8")
+    article = load_article(f)
+    chunks = chunk_article(article)
+    meta = chunk_metadata(article, chunks[0], len(chunks))
+    assert meta["source"] == "note.md" and meta["url"] == ""
+    assert str(tmp_path) not in str(meta)
+    article.url = "https://example.org/a"
+    assert chunk_metadata(article, chunks[0], 1)["source"] == "https://example.org/a"
+
+
+def test_the_tests_corpus_is_the_seed_fixture_not_the_users_folder(corpus_dir: Path) -> None:
+    from conftest import ROOT, SEED
+
+    assert SEED.parent != ROOT / "corpus"
+    assert [p.name for p in corpus_dir.iterdir()] == [SEED.name]
+    assert (corpus_dir / SEED.name).read_bytes() == SEED.read_bytes()

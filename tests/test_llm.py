@@ -539,3 +539,20 @@ def test_non_streaming_model_works_too(
 def test_condense_strips_a_label_and_quotes(llm: LLMAnswerer, script: Script) -> None:
     script.content = "Standalone question: « Quelle est la valorisation d'OpenAI ? »"
     assert llm.condense("Et sa valorisation ?", HISTORY) == "Quelle est la valorisation d'OpenAI ?"
+
+
+def test_rules_ask_for_the_newest_figure_first_with_dates(
+        llm: LLMAnswerer, script: Script, passages: list[Document]) -> None:
+    llm.answer(QUESTION, passages)
+    messages = script.requests[-1]["body"]["messages"]
+    assert "newest figure first" in messages[0]["content"]
+    assert 'published="2024-11"' in messages[-1]["content"]
+
+
+def test_answer_about_a_name_no_passage_holds_is_refused(
+        llm: LLMAnswerer, script: Script, passages: list[Document]) -> None:
+    script.content = "Zorblax a levé 6,6 milliards [1]."
+    answer = llm.answer("Combien Zorblax a-t-il levé en octobre ?", passages)
+    assert answer.refused and answer.text == REFUSE_FR
+    script.content = "OpenAI a levé 6,6 milliards [1]."
+    assert not llm.answer(QUESTION, passages).refused  # a name the passages hold

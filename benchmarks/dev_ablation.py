@@ -1,0 +1,125 @@
+"""What each part adds on the development corpus's held-back TEST half.
+
+Retrieval: evidence recall@3 with legs and rerank parts switched off (the real
+:class:`assistant.retrieval.Retriever`, constructor switches). Answers: keyword,
+answered and refused rates with answerer parts switched off (the real
+:class:`assistant.answer.ExtractiveAnswerer`, one method replaced at a time).
+Writes ``benchmarks/results/dev-ablation.md``.
+
+    python benchmarks/dev_ablation.py [--split test] [--answers]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from devset import dev_assistant, questions
+from harness import when, write
+
+from assistant import answer as answer_module
+from assistant.evaluation import evaluate, evidence_recall, history_messages
+from assistant.retrieval import Leg, Retriever
+
+
+def recall(retriever: Retriever, items: list[dict], k: int = 3) -> dict[str, float]:
+    """Recall@k overall, per question language, across languages, spanning articles."""
+    groups: dict[str, list[float]] = {"all": [], "fr": [], "en": [], "cross": [], "spans": []}
+    for item in items:
+        if not item.get("answerable", True):
+            continue
+        r = evidence_recall(retriever.search(item["question"], k, history_messages(item)),
+                            item["evidence"])
+        for g in ("all", item["lang"]) + (("cross",) if item["cross"] else ()) + (
+                ("spans",) if item["spans"] else ()):
+            groups[g].append(r)
+    return {g: statistics.fmean(v) for g, v in groups.items() if v}
+
+
+def retrieval_configs(a) -> list[tuple[str, Retriever]]:
+    """(name, retriever) for each configuration."""
+    legs = {key: Leg(key, emb) for key, emb in a.embedders.items()}
+    scorer = a.answerer.passage_scores
+
+    def make(keys=("dense", "multi"), **switches: Any) -> Retriever:
+        return Retriever(a.store, [legs[k] for k in keys], a.analyzer, **switches)
+
+    return [
+        ("RRF of BM25 + MiniLM + USE, no rerank", make(rerank_weight=0.0)),
+        ("+ lexical sentence rerank (previous main)", make()),
+        ("+ fitted passage rerank (what `retrieve` does)", make(passage_scorer=scorer)),
+        ("fitted rerank, without BM25", make(lexical_weight=0.0, passage_scorer=scorer)),
+        ("fitted rerank, without MiniLM", make(("multi",), passage_scorer=scorer)),
+        ("fitted rerank, without USE", make(("dense",), passage_scorer=scorer)),
+        ("fitted rerank, without glossary", make(glossary=False, passage_scorer=scorer)),
+        ("fitted rerank, follow-ups not joined", make(follow_ups=False, passage_scorer=scorer)),
+    ]
+
+
+@contextmanager
+def replaced(obj: Any, name: str, value: Callable) -> Iterator[None]:
+    """``obj.name`` replaced by ``value`` for the block."""
+    old = getattr(obj, name)
+    setattr(obj, name, value)
+    try:
+        yield
+    finally:
+        setattr(obj, name, old)
+
+
+def answer_configs() -> list[tuple[str, Any, str, Callable]]:
+    """(name, object, attribute, replacement) — one part of the answerer off."""
+    cls = answer_module.ExtractiveAnswerer
+    return [
+        ("full answerer", cls, "_newer", cls._newer),
+        ("without newer-figure sentence", cls, "_newer", lambda self, q, c, s, p: c),
+        ("without pronoun/list neighbours", answer_module, "_leans_back", lambda s, b: False),
+        ("without [name] for pronoun/epithet", answer_module, "_named", lambda t, n, b: t),
+        ("without refusal checks", cls, "_checked",
+         lambda self, q, query, sents, p: self._choose(q, query, sents)),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--split", default="test")
+    parser.add_argument("--answers", action="store_true")
+    parser.add_argument("--where", default="/tmp/devset")
+    args = parser.parse_args()
+    items = [i for i in questions() if i["split"] == args.split]
+    a = dev_assistant(Path(args.where))
+    a.ensure_index()
+    lines = [f"# What each part adds: the dev corpus's {args.split} half", "",
+             f"`python benchmarks/dev_ablation.py --split {args.split}"
+             f"{' --answers' if args.answers else ''}` — {when()}. "
+             f"{len(items)} questions ({sum(i['answerable'] for i in items)} answerable).", "",
+             "## Retrieval: evidence recall@3", "",
+             "| configuration | all | fr | en | other language | spanning |",
+             "|---|---|---|---|---|---|"]
+    data: dict[str, Any] = {"retrieval": {}, "answers": {}}
+    for name, retriever in retrieval_configs(a):
+        row = recall(retriever, items)
+        data["retrieval"][name] = row
+        lines.append(f"| {name} | " + " | ".join(
+            f"{row.get(g, float('nan')):.3f}" for g in ("all", "fr", "en", "cross", "spans"))
+            + " |")
+        print(lines[-1], flush=True)
+    if args.answers:
+        lines += ["", "## Answers (default retrieval)", "",
+                  "| configuration | keywords | answered | refused |", "|---|---|---|---|"]
+        for name, obj, attr, value in answer_configs():
+            with replaced(obj, attr, value):
+                table = evaluate(a, items, k=3).table()["all"]
+            data["answers"][name] = table
+            lines.append(f"| {name} | {table['keywords']:.3f} | {table['answered']:.3f} | "
+                         f"{table['refused']:.3f} |")
+            print(lines[-1], flush=True)
+    write(f"dev-ablation-{args.split}", lines, data)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""The form of an extractive answer: dates, newest first, the reader's language,
+who a pronoun or epithet stands for, headings kept apart (no models needed)."""
+
+from __future__ import annotations
+
+from langchain_core.documents import Document
+
+from assistant.answer import ExtractiveAnswerer, _named
+from assistant.chunking import chunk_article
+from assistant.crosslang import key_item
+from assistant.lexical import Analyzer
+from assistant.scoring import SentenceScorer
+from assistant.sources import Article
+
+
+def doc(text: str, aid: str, published: str = "", lang: str = "fr") -> Document:
+    return Document(page_content=text, id=f"{aid}:0000", metadata={
+        "article_id": aid, "section": "", "published": published, "language": lang,
+        "title": aid})
+
+
+def answerer() -> ExtractiveAnswerer:
+    return ExtractiveAnswerer(SentenceScorer(Analyzer()))
+
+
+def test_several_dated_articles_newest_first_with_dates_and_latest_figure() -> None:
+    old = doc("Brisa a levé 40 millions d’euros auprès de ses investisseurs.", "brisa-mars",
+              "2024-03-02")
+    new = doc("Brisa a levé 90 millions d’euros auprès de ses investisseurs au total.",
+              "brisa-dec", "2024-12-10")
+    answer = answerer().answer("Combien Brisa a-t-elle levé auprès de ses investisseurs ?",
+                               [old, new])
+    text = answer.text
+    assert "90 millions" in text and "(2024-12-10)" in text and "(2024-03-02)" in text, text
+    assert text.index("90 millions") < text.index("40 millions")  # the newest first
+    assert text.startswith("Le chiffre le plus récent date du 2024-12-10.")
+
+
+def test_reader_of_the_other_language_gets_the_item_first_then_the_marked_quote() -> None:
+    passage = doc("Début octobre, Brisa a levé 6,6 milliards de dollars auprès de fonds.",
+                  "brisa", "2024-10-05")
+    answer = answerer().answer("How much did Brisa raise?", [passage])
+    assert answer.text.startswith("$6.6 billion."), answer.text
+    assert "(in French, original text)" in answer.text
+    assert "6,6 milliards de dollars" in answer.text  # the article's own words follow
+    same = answerer().answer("Combien Brisa a-t-elle levé ?", [passage])
+    assert not same.text.startswith("$") and "texte original" not in same.text
+
+
+def test_key_items_are_written_for_the_reader() -> None:
+    assert key_item("Début octobre, il a levé", "date", "fr", "en") == "early October"
+    assert key_item("It raised $450m in April 2025", "amount", "en", "fr") == \
+        "450 millions de dollars"
+    assert key_item("The site cost €185 million", "amount", "en", "fr") == "185 millions d’euros"
+    assert key_item("opened on January 21, 2025", "date", "en", "fr") == "21 janvier 2025"
+    assert key_item("no figure here", "amount", "fr", "en") == ""
+
+
+def test_a_pronoun_or_epithet_subject_says_who_in_brackets() -> None:
+    assert _named("Le Californien a investi 13 milliards.", ["Microsoft"], None) == \
+        "Le Californien [Microsoft] a investi 13 milliards."
+    assert _named("Elle a levé 6 milliards.", ["Brisa"], None) == \
+        "Elle [Brisa] a levé 6 milliards."
+    # named already, or no pronoun/epithet subject: unchanged
+    assert _named("Microsoft a investi.", ["Microsoft"], None) == "Microsoft a investi."
+    assert _named("Le coût de la ligne augmente.", ["Brisa"], None) == \
+        "Le coût de la ligne augmente."
+
+
+def test_a_heading_or_headline_line_is_never_glued_to_a_sentence() -> None:
+    article = Article(id="a", title="T", text=(
+        "Premier paragraphe qui dit quelque chose.\n\n## Un intertitre\n\n"
+        "Une phrase du texte.\n\n## À lire aussi\n\nUn titre sans point\nUn autre titre"))
+    texts = [c.text for c in chunk_article(article)]
+    assert any("Un titre sans point\nUn autre titre" in t for t in texts), texts
+    assert not any("Un intertitre Une phrase" in t for t in texts)
