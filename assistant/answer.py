@@ -17,7 +17,7 @@ import numpy as np
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
-from .crosslang import key_item
+from .crosslang import in_period, key_item, question_period
 from .glossary import translations
 from .lexical import STOP
 from .retrieval import LEG_RANKS, contextual_query, is_follow_up, user_turns
@@ -214,7 +214,7 @@ class ExtractiveAnswerer:
         """Per passage, how likely it answers (the rerank model; without one, the
         probability of its best sentence)."""
         x = self.passage_features(question, passages, history)
-        if self.rerank_model.fitted:
+        if self.rerank_model.fitted and len(self.rerank_model.weights) == x.shape[1]:
             return [float(p) for p in self.rerank_model.probabilities(x)]
         return [float(v) for v in x[:, PASSAGE_FEATURES.index("best_p")]]
 
@@ -224,6 +224,7 @@ class ExtractiveAnswerer:
         sentences, x = self.candidates(question, passages, history)
         probs = self.model.probabilities(x) if len(x) else np.zeros(0)
         lang = detect_language(question)
+        period = question_period(question)
         sim, lex, names = (FEATURES.index(f) for f in ("sim", "lex", "names"))
         rows = []
         for n, doc in enumerate(passages):
@@ -237,7 +238,8 @@ class ExtractiveAnswerer:
                          max((x[i, sim] for i in mine), default=0.0),
                          max((x[i, lex] for i in mine), default=0.0),
                          max((x[i, names] for i in mine), default=0.0),
-                         cross, cross * rr[2], cross * rr[0]])
+                         cross, cross * rr[2], cross * rr[0],
+                         float(in_period(str(doc.metadata.get("published") or ""), period))])
         return np.array(rows, dtype=float).reshape(len(passages), len(PASSAGE_FEATURES))
 
     def _checked(self, question: str, query: str, sentences: list[Sentence],
@@ -252,7 +254,9 @@ class ExtractiveAnswerer:
             chosen = [s for s in chosen if all(
                 g & self._holds(f"{s.context}\n{passages[s.passage].page_content}")
                 for g in groups)]
-        if not chosen or not self._covers(question, [s.context for s in chosen]):
+        across = any(str(passages[s.passage].metadata.get("language") or "")
+                     not in ("", detect_language(question)) for s in chosen)
+        if not chosen or not self._covers(question, [s.context for s in chosen], across):
             return None
         if not self._counts(question, chosen) or not self._asserts(question, chosen):
             return None
@@ -346,14 +350,15 @@ class ExtractiveAnswerer:
         """The folded words and the stems of a text, to check what it mentions."""
         return {fold(w) for w in words(text)} | set(self.scorer.analyzer.query_terms(text))
 
-    def _covers(self, question: str, contexts: list[str]) -> bool:
-        """Do the chosen sentences hold every name, number and the thing asked for?"""
+    def _covers(self, question: str, contexts: list[str], across: bool = False) -> bool:
+        """Do the chosen sentences hold every name, number and the thing asked for?
+        ``across``: they are in another language than the question."""
         analyzer = self.scorer.analyzer
         have = self._holds("\n".join(contexts))
         english = detect_language(question) == "en"
         for must, strict in _musts(question):
-            if english and not strict and not translations(must):
-                continue  # an English word we cannot translate: no evidence either way
+            if not strict and (across or english) and not translations(must):
+                continue  # a word we cannot translate: no evidence either way
             options = {must, *translations(must)}
             stems = set(analyzer.query_terms(" ".join(options)))
             if not (options & have or stems & have):
@@ -414,6 +419,11 @@ class ExtractiveAnswerer:
 #: The subject of a sentence that does not say who: a pronoun ("Elle a levé…") or an
 #: epithet, a determiner before a demonym or a generic noun ("Le Californien a
 #: investi…", "The group said…", "La start-up a levé…").
+#: Nouns that stand for an organisation in an epithet (a closed class of the two
+#: languages, not words of an article).
+_ORGANISATION = {fold(w) for w in (
+    "entreprise société start-up startup groupe firme compagnie constructeur "
+    "company firm group business maker").split()}
 _PRONOUN = re.compile(r"^(?:il|elle|ils|elles|it|they|he|she)(?=\s)", re.IGNORECASE)
 _DETERMINER = re.compile(r"^(?:le|la|les|l['’]|ce|cette|the|this)\s*", re.IGNORECASE)
 
@@ -429,7 +439,7 @@ def _subject_end(text: str) -> int:
     at = m.end()
     for word in re.finditer(r"[\w’'-]+", text[at:at + 60]):
         w = word.group(0)
-        if w[:1].isupper() or fold(w) in GENERIC:
+        if w[:1].isupper() or fold(w) in _ORGANISATION:
             return at + word.end()
         if word.start() > 0 and len(w) > 3:  # an adjective may come first, not a phrase
             break
@@ -438,8 +448,8 @@ def _subject_end(text: str) -> int:
 
 def _query_names(question: str, passages: list[Document]) -> list[str]:
     """The question's names, as written in the passages' titles when possible."""
-    return [m.group(0) for m in _NAME.finditer(question)
-            if fold(m.group(0)) not in STOP and fold(m.group(0)) not in GENERIC]
+    names = [re.sub(r"['’]s$", "", m.group(0)) for m in _NAME.finditer(question)]
+    return [n for n in names if fold(n) not in STOP and fold(n) not in GENERIC]
 
 
 def _named(text: str, names: list[str], before: Sentence | None) -> str:

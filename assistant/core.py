@@ -132,7 +132,8 @@ class Assistant:
             return self._retriever
         with self._retriever_lock:
             if self._retriever is None:
-                legs = [Leg(key, emb) for key, emb in self.embedders.items()]
+                legs = [Leg(key, emb) for key, emb in self.embedders.items()
+                        if key != "dense" or self.settings.dense_search or len(self.embedders) == 1]
                 self._retriever = Retriever(self.store, legs, self.analyzer,
                                             passage_scorer=self.answerer.passage_scores)
             return self._retriever

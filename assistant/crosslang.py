@@ -123,3 +123,23 @@ def key_item(text: str, kind: str, article_lang: str, reader_lang: str) -> str:
         m = _COUNT.search(text)
         return m.group(0) if m else ""
     return ""
+
+
+_YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
+
+
+def question_period(question: str) -> str:
+    """The month ("2024-12") or year ("2024") a question names, as a date prefix; ""."""
+    year = _YEAR.search(question)
+    if not year:
+        return ""
+    months = [m.lower() for m in _MONTHS_FR] + [m.lower() for m in _MONTHS_EN]
+    before = re.findall(r"[\wéèû]+", question[: year.start()].lower())[-1:]
+    if before and before[0] in months:
+        return f"{year.group(1)}-{months.index(before[0]) % 12 + 1:02d}"
+    return year.group(1)
+
+
+def in_period(published: str, period: str) -> bool:
+    """Is an article of date ``published`` ("2024-12-24", "2024-11") within ``period``?"""
+    return bool(period) and str(published or "").startswith(period)

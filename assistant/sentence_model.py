@@ -1,13 +1,17 @@
-"""How likely a retrieved sentence answers a question: a small logistic model.
+"""How likely a retrieved sentence (or passage) answers a question: small logistic models.
 
 Every signal is general (no word list fitted to an article): the multilingual
 encoder's closeness of question and sentence, the rarity-weighted share of the
 question's words the sentence (or its context) holds, in either language, whether
 it holds the names the question asks about, whether it holds the kind of thing
 asked for (an amount, a date, a number, a name), and where its passage ranked.
-The weights and the refusal threshold are fitted on the tuning half of the
-development questions (``benchmarks/fit_answerer.py``), never set by hand, and
-stored in ``answer_model.json`` beside this module.
+The weights are fitted on the tuning half of the development questions
+(``benchmarks/fit_answerer.py``), never set by hand, and stored beside this module
+(``answer_model.json``, ``rerank_model.json``). The retriever's rerank orders its
+pool by the passage model; the sentence model's best probability is one of its
+features. (A refusal threshold on the sentence model was tried: its best-sentence
+probability had the same spread for answerable and unanswerable tuning questions,
+so the extractive answerer keeps its checks.)
 """
 
 from __future__ import annotations
@@ -50,25 +54,19 @@ PASSAGE_FEATURES = (
     "cross",        # the passage is in another language than the question
     "cross_multi",  # cross × rr_multi: across languages the multilingual leg is the witness
     "cross_bm25",   # cross × rr_bm25
+    "in_period",    # the question names a month or year and the article is of that period
 )
 
 
 @dataclass
 class SentenceModel:
-    """Logistic weights over :data:`FEATURES`, and the answer's thresholds.
-
-    ``refuse_below``: the best sentence's probability under which the assistant
-    says the articles don't answer; ``extra_share``: a further sentence is quoted
-    when its probability is at least this share of the best one's (two-part
-    questions, comparisons) and it brings question words the others lack.
-    """
+    """Logistic weights over a list of features (:data:`FEATURES` for sentences,
+    :data:`PASSAGE_FEATURES` for the passage rerank), on standardised values."""
 
     weights: list[float] = field(default_factory=list)
     bias: float = 0.0
     mean: list[float] = field(default_factory=list)
     scale: list[float] = field(default_factory=list)
-    refuse_below: float = 0.5
-    extra_share: float = 0.6
     fitted_on: str = ""
 
     @property
@@ -78,8 +76,8 @@ class SentenceModel:
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
         """P(the sentence answers) for each row of features ``x``."""
-        if not self.fitted:
-            return np.full(len(x), 0.5)
+        if not self.fitted or x.ndim != 2 or x.shape[1] != len(self.weights):
+            return np.full(len(x), 0.5)  # unfitted, or fitted on other features
         z = ((x - np.asarray(self.mean)) / np.asarray(self.scale)) @ np.asarray(self.weights)
         return 1.0 / (1.0 + np.exp(-(z + self.bias)))
 

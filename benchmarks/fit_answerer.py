@@ -5,10 +5,10 @@
 Rows: every candidate sentence of every tuning question (the dev corpus's tuning
 half, plus our earlier seed sets ``qa-dev`` and ``qa-probe``; never the public set,
 kept as a regression check, nor the test half). Label: the sentence holds one of
-the question's evidence strings (or lies inside one). Fits the logistic weights,
-then the refusal threshold (best balance of answered and refused tuning questions),
-then the share of the best score a further sentence needs (best keyword rate).
-Writes ``assistant/answer_model.json``.
+the question's evidence strings (or lies inside one). With ``--rerank``, first the
+passage rerank (``assistant/rerank_model.json``) on the fused pools, label: the
+passage holds the evidence. Then the sentence model (``assistant/answer_model.json``),
+whose best-sentence probability is one of the rerank's features.
 """
 
 from __future__ import annotations
@@ -98,31 +98,6 @@ def recall_at(a, items: list[dict], k: int = 3) -> float:
                           for i in items if i.get("answerable", True)]))
 
 
-def refusal_threshold(model: SentenceModel, data: list) -> float:
-    """The threshold on the best sentence's probability that best balances answering
-    the answerable and refusing the unanswerable tuning questions."""
-    best = [(float(model.probabilities(x).max()) if len(x) else 0.0,
-             bool(item.get("answerable", True))) for item, _, x, _, _ in data]
-    ans = [p for p, a in best if a]
-    unans = [p for p, a in best if not a]
-    grid = np.linspace(0.02, 0.9, 89)
-    scores = [np.mean([p >= t for p in ans]) + np.mean([p < t for p in unans]) for t in grid]
-    return float(grid[int(np.argmax(scores))])
-
-
-def keyword_rate(a, data: list) -> float:
-    """Share of answerable items whose answer (from the collected candidates) holds
-    every keyword."""
-    ok = []
-    for item, sentences, x, _, passages in data:
-        if not item.get("answerable", True):
-            continue
-        history = history_messages(item)
-        text = a.answerer.decide(item["question"], passages, history, sentences, x).text.lower()
-        ok.append(all(k.lower() in text for k in item.get("answer_keywords") or []))
-    return float(np.mean(ok))
-
-
 print = functools.partial(print, flush=True)
 
 
@@ -150,15 +125,6 @@ def main() -> None:
           f"log loss {log_loss(model.probabilities(x), y):.3f}")
     for name, weight in zip(FEATURES, w, strict=True):
         print(f"  {name:10s} {weight:+.3f}")
-    model.refuse_below = refusal_threshold(model, data)
-    a.answerer.model = model
-    shares = {}
-    for share in (0.3, 0.45, 0.6, 0.75, 0.9, 1.01):
-        model.extra_share = share
-        shares[share] = keyword_rate(a, data)
-        print(f"  extra_share {share}: keywords {shares[share]:.3f}")
-    model.extra_share = max(shares, key=lambda s: (shares[s], s))
-    print(f"refuse_below {model.refuse_below:.3f}, extra_share {model.extra_share}")
     model.save()
 
 

@@ -74,3 +74,22 @@ def test_a_heading_or_headline_line_is_never_glued_to_a_sentence() -> None:
     texts = [c.text for c in chunk_article(article)]
     assert any("Un titre sans point\nUn autre titre" in t for t in texts), texts
     assert not any("Un intertitre Une phrase" in t for t in texts)
+
+
+def test_a_month_or_year_named_in_a_question_is_a_period_of_articles() -> None:
+    from assistant.crosslang import in_period, question_period
+
+    assert question_period("Qui a levé des fonds en décembre 2024 ?") == "2024-12"
+    assert question_period("What did Calloway earn in 2023?") == "2023"
+    assert question_period("Who raised money?") == ""
+    assert in_period("2024-12-24", "2024-12") and not in_period("2024-11", "2024-12")
+    assert in_period("2023-05", "2023") and not in_period("", "")
+
+
+def test_the_reader_of_a_french_question_on_an_english_article_is_not_refused_for_a_word(
+) -> None:
+    passage = doc("Calloway reported net income of $412 million for the quarter.", "calloway",
+                  "2025-02-06", lang="en")
+    answer = answerer().answer("Quel a été le bénéfice net de Calloway ?", [passage])
+    assert not answer.refused and "412 million" in answer.text, answer.text
+    assert "(en anglais, texte original)" in answer.text

@@ -172,7 +172,7 @@ def test_switches_change_what_is_searched(assistant: Assistant) -> None:
     with_context = Retriever(assistant.store, legs, assistant.analyzer)
     without = Retriever(assistant.store, legs, assistant.analyzer, follow_ups=False)
     def top(r: Retriever, h: list[dict] | None) -> list[str]:
-        return [str(d.id) for d in r.search(follow, 3, h)]
+        return [str(d.id) for d in r.search(follow, 10, h)]  # the order of ten passages
 
     assert top(with_context, history) != top(with_context, None)
     assert top(without, history) == top(without, None) == top(with_context, None)
