@@ -49,14 +49,19 @@ def retrieval_configs(a) -> list[tuple[str, Retriever]]:
         return Retriever(a.store, [legs[k] for k in keys], a.analyzer, **switches)
 
     return [
-        ("RRF of BM25 + MiniLM + USE, no rerank", make(rerank_weight=0.0)),
-        ("+ lexical sentence rerank (previous main)", make()),
-        ("+ fitted passage rerank (what `retrieve` does)", make(passage_scorer=scorer)),
-        ("fitted rerank, without BM25", make(lexical_weight=0.0, passage_scorer=scorer)),
-        ("fitted rerank, without MiniLM", make(("multi",), passage_scorer=scorer)),
-        ("fitted rerank, without USE", make(("dense",), passage_scorer=scorer)),
-        ("fitted rerank, without glossary", make(glossary=False, passage_scorer=scorer)),
-        ("fitted rerank, follow-ups not joined", make(follow_ups=False, passage_scorer=scorer)),
+        ("previous main's legs (BM25 + MiniLM + USE), no rerank",
+         make(rerank_weight=0.0)),
+        ("previous main (those legs + lexical sentence rerank)", make()),
+        ("BM25 + USE + fitted rerank (what `retrieve` does)", make(("multi",),
+                                                                   passage_scorer=scorer)),
+        ("… + MiniLM leg", make(passage_scorer=scorer)),
+        ("… without BM25", make(("multi",), lexical_weight=0.0, passage_scorer=scorer)),
+        ("… without USE (BM25 + MiniLM)", make(("dense",), passage_scorer=scorer)),
+        ("… without glossary", make(("multi",), glossary=False, passage_scorer=scorer)),
+        ("… follow-ups not joined", make(("multi",), follow_ups=False,
+                                          passage_scorer=scorer)),
+        ("… lexical rerank instead of the fitted one", make(("multi",))),
+        ("… no rerank", make(("multi",), rerank_weight=0.0)),
     ]
 
 
@@ -74,13 +79,16 @@ def replaced(obj: Any, name: str, value: Callable) -> Iterator[None]:
 def answer_configs() -> list[tuple[str, Any, str, Callable]]:
     """(name, object, attribute, replacement) — one part of the answerer off."""
     cls = answer_module.ExtractiveAnswerer
+    covers = cls._covers
     return [
         ("full answerer", cls, "_newer", cls._newer),
         ("without newer-figure sentence", cls, "_newer", lambda self, q, c, s, p: c),
         ("without pronoun/list neighbours", answer_module, "_leans_back", lambda s, b: False),
         ("without [name] for pronoun/epithet", answer_module, "_named", lambda t, n, b: t),
         ("without refusal checks", cls, "_checked",
-         lambda self, q, query, sents, p: self._choose(q, query, sents)),
+         lambda self, q, query, sents, p: self._choose(q, query, sents) or None),
+        ("without the cross-language allowance of the checks", cls, "_covers",
+         lambda self, q, contexts, across=False: covers(self, q, contexts, False)),
     ]
 
 

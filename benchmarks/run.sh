@@ -30,6 +30,8 @@ else
     "ablation.py"
     "ablation.py ../eval/qa-dev.jsonl"
     "ablation.py ../eval/qa-probe.jsonl"
+    "devset.py"
+    "dev_ablation.py --answers"
   )
 fi
 
