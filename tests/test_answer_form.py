@@ -3,6 +3,8 @@ who a pronoun or epithet stands for, headings kept apart (no models needed)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from langchain_core.documents import Document
 
 from assistant.answer import ExtractiveAnswerer, _named
@@ -93,3 +95,32 @@ def test_the_reader_of_a_french_question_on_an_english_article_is_not_refused_fo
     answer = answerer().answer("Quel a été le bénéfice net de Calloway ?", [passage])
     assert not answer.refused and "412 million" in answer.text, answer.text
     assert "(en anglais, texte original)" in answer.text
+
+
+def test_shipped_models_match_their_features() -> None:
+    """A feature added without refitting would silently turn the rerank off."""
+    from assistant.sentence_model import (
+        FEATURES,
+        MODEL_FILE,
+        PASSAGE_FEATURES,
+        RERANK_FILE,
+        SentenceModel,
+    )
+
+    assert len(SentenceModel.load(MODEL_FILE).weights) == len(FEATURES)
+    assert len(SentenceModel.load(RERANK_FILE).weights) == len(PASSAGE_FEATURES)
+    assert not SentenceModel.load(Path("/nonexistent.json")).fitted
+
+
+def test_fit_logistic_separates_a_simple_signal() -> None:
+    import numpy as np
+
+    from assistant.sentence_model import SentenceModel, fit_logistic
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 2))
+    y = (x[:, 0] > 0).astype(float)
+    w, b, mean, scale = fit_logistic(x, y)
+    model = SentenceModel(list(w), b, list(mean), list(scale))
+    assert abs(w[0]) > 5 * abs(w[1])
+    assert ((model.probabilities(x) > 0.5) == (y > 0.5)).mean() > 0.95
