@@ -93,7 +93,9 @@ def _names(text: str) -> list[str]:
 def reply_names(reply: str, question: str) -> list[str]:
     """The names a reply brings that its question did not have: what "it" or
     "they" in the next question most likely stands for."""
-    body = re.sub(r"\[\d+\]", " ", reply.split(":", 1)[-1] if ":" in reply[:40] else reply)
+    # The lead ("According to the article (in French, original text):", perhaps after
+    # the item written for the reader and the latest figure's date) names nobody.
+    body = re.sub(r"\[\d+\]", " ", re.sub(r"^.{0,160}?:\s", "", reply, count=1))
     asked = {n.lower() for n in _names(question)}
     return [n for n in _names(body) if n.lower() not in asked][:2]
 

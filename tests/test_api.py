@@ -67,7 +67,8 @@ def test_ask_french_answers_with_the_amount_and_cites_it(assistant: Assistant) -
 def test_ask_english_total(assistant: Assistant) -> None:
     answer = assistant.ask("How much money has OpenAI raised in total?")
     assert "20 milliards" in answer.text
-    assert answer.text.startswith("According to")
+    # the amount written for an English reader, then the French quote, marked as such
+    assert answer.text.startswith("$20 billion. According to the article (in French")
     _check_citations(answer)
 
 
