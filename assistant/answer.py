@@ -17,7 +17,7 @@ from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
 from .crosslang import key_item
-from .features import SentenceSignals, name_groups
+from .features import SentenceSignals, name_options
 from .glossary import translations
 from .lexical import STOP
 from .retrieval import contextual_query, is_follow_up, user_turns
@@ -186,7 +186,7 @@ class ExtractiveAnswerer(SentenceSignals):
         # Each quoted sentence must be about what the question names, not merely
         # beside it: "Nvidia invested in Mistral?" is no answer to one sentence on
         # Nvidia and another on Mistral.
-        groups = [g | {t for n in g for t in translations(n)} for g in name_groups(question)]
+        groups = name_options(question)
         if groups and "names" in self.checks:
             chosen = [s for s in chosen if all(
                 g & self._holds(f"{s.context}\n{passages[s.passage].page_content}")
@@ -203,7 +203,7 @@ class ExtractiveAnswerer(SentenceSignals):
 
     def names_held(self, question: str, passages: list[Document]) -> bool:
         """Does some passage (or its title) hold each name the question is about?"""
-        groups = [g | {t for n in g for t in translations(n)} for g in name_groups(question)]
+        groups = name_options(question)
         held = self._holds("\n".join(f"{d.metadata.get('title') or ''}\n{d.page_content}"
                                       for d in passages))
         return all(g & held for g in groups)
@@ -300,9 +300,9 @@ class ExtractiveAnswerer(SentenceSignals):
                                                       reverse=True))}
             chosen = sorted(chosen, key=lambda s: rank[str(
                 passages[s.passage].metadata.get("article_id"))])
-        chosen_texts = [_named(s.text, names, before) for s, before in zip(
-            chosen, [None, *chosen[:-1]], strict=True)] if (names := _query_names(
-                question, passages)) else [s.text for s in chosen]
+        names = _query_names(question)
+        chosen_texts = [_named(s.text, names, before)
+                        for s, before in zip(chosen, [None, *chosen[:-1]], strict=True)]
         markers: dict[int, int] = {}
         parts: list[str] = []
         for n, (s, quote) in enumerate(zip(chosen, chosen_texts, strict=True)):
@@ -338,14 +338,14 @@ class ExtractiveAnswerer(SentenceSignals):
         return MESSAGES[lang]["in"].format(lead=lead.rstrip(" :"), language=name)
 
 
-#: The subject of a sentence that does not say who: a pronoun ("Elle a levé…") or an
-#: epithet, a determiner before a demonym or a generic noun ("Le Californien a
-#: investi…", "The group said…", "La start-up a levé…").
 #: Nouns that stand for an organisation in an epithet (a closed class of the two
 #: languages, not words of an article).
 _ORGANISATION = {fold(w) for w in (
     "entreprise société start-up startup groupe firme compagnie constructeur "
     "company firm group business maker").split()}
+#: The subject of a sentence that does not say who: a pronoun ("Elle a levé…") or an
+#: epithet, a determiner before a demonym or an organisation noun ("Le Californien a
+#: investi…", "The group said…", "La start-up a levé…").
 _PRONOUN = re.compile(r"^(?:il|elle|ils|elles|it|they|he|she)(?=\s)", re.IGNORECASE)
 _DETERMINER = re.compile(r"^(?:le|la|les|l['’]|ce|cette|the|this)\s*", re.IGNORECASE)
 
@@ -368,8 +368,8 @@ def _subject_end(text: str) -> int:
     return 0
 
 
-def _query_names(question: str, passages: list[Document]) -> list[str]:
-    """The question's names, as written in the passages' titles when possible."""
+def _query_names(question: str) -> list[str]:
+    """The question's names, as written there, possessive dropped ("Verdanis's")."""
     names = [re.sub(r"['’]s$", "", m.group(0)) for m in _NAME.finditer(question)]
     return [n for n in names if fold(n) not in STOP and fold(n) not in GENERIC]
 
@@ -379,7 +379,7 @@ def _named(text: str, names: list[str], before: Sentence | None) -> str:
     ("Le Californien [Microsoft] a investi…"), when the sentence names none of the
     question's names and the sentence quoted just before does not either."""
     folded = fold(text)
-    if any(fold(n) in folded for n in names):
+    if not names or any(fold(n) in folded for n in names):
         return text
     if before is not None and any(fold(n) in fold(before.text) for n in names):
         return text

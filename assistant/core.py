@@ -206,9 +206,7 @@ class Assistant:
             if self.settings.chroma_url or not is_corrupt(exc):
                 raise
             with self._lock:
-                self._set_aside(exc)
-                self._first_use()
-                self._ready = True
+                self._set_aside(exc)  # not ready any more: the next use rebuilds it
             return self.retriever.search(q, k, history, where)
 
     # -- the public API ----------------------------------------------------

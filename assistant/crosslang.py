@@ -16,7 +16,7 @@ _MONTHS_FR = ("janvier février mars avril mai juin juillet août septembre octo
               "novembre décembre").split()
 _MONTHS_EN = ("January February March April May June July August September October "
               "November December").split()
-_PART_FR = {"début": "early", "mi": "mid", "mi-": "mid", "fin": "late"}
+_PART_FR = {"début": "early", "mi": "mid", "fin": "late"}
 _PART_EN = {"early": "début", "mid": "mi-", "late": "fin"}
 _SCALE_FR = {"milliard": "billion", "milliards": "billion", "million": "million",
              "millions": "million", "md": "billion", "mds": "billion", "mrd": "billion"}
@@ -94,8 +94,7 @@ def date_for(text: str, article_lang: str, reader_lang: str) -> str:
     part, day, year = m.group("part"), m.group("day"), m.group("year")
     if article_lang == "fr":
         month = _MONTHS_EN[_MONTHS_FR.index(m.group("month").lower())]
-        lead = _PART_FR.get((part or "").lower().rstrip("-") or "", "") if part else ""
-        lead = lead or ("mid" if part and part.lower().startswith("mi") else "")
+        lead = _PART_FR.get((part or "").lower().rstrip("-"), "")
         body = f"{month} {day}" if day else month
         return " ".join(x for x in (lead, body, year) if x)
     names = [x.lower() for x in _MONTHS_EN]

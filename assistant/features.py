@@ -55,6 +55,12 @@ def name_groups(question: str) -> list[set[str]]:
     return groups
 
 
+def name_options(question: str) -> list[set[str]]:
+    """:func:`name_groups`, each group with its names' translations (what a passage
+    may hold instead)."""
+    return [g | {t for n in g for t in translations(n)} for g in name_groups(question)]
+
+
 #: Sentence vectors remembered (about 2 KB each); the other caches hold a tenth.
 VECTOR_CACHE_SIZE = 50_000
 
@@ -84,8 +90,7 @@ class SentenceSignals:
         focus = question_focus(question)
         concepts = self.scorer.concepts(query, focus, question)
         total = sum(c.weight for c in concepts) or 1.0
-        groups = [g | {t for n in g for t in translations(n)}
-                  for g in name_groups(question if query == question else query)]
+        groups = name_options(question if query == question else query)
         titles = [str(d.metadata.get("title") or "") for d in passages]
         sims = self._similarities(query, [s.text for s in sentences])
         sims_ctx = self._similarities(
@@ -136,7 +141,7 @@ class SentenceSignals:
         """Per passage, how likely it answers (the rerank model; without one, the
         probability of its best sentence)."""
         x = self.passage_features(question, passages, history)
-        if self.rerank_model.fitted and len(self.rerank_model.weights) == x.shape[1]:
+        if self.rerank_model.applies(x):
             return [float(p) for p in self.rerank_model.probabilities(x)]
         return [float(v) for v in x[:, PASSAGE_FEATURES.index("best_p")]]
 
@@ -152,8 +157,7 @@ class SentenceSignals:
         for n, doc in enumerate(passages):
             mine = [i for i, s in enumerate(sentences) if s.passage == n]
             ranks = doc.metadata.get(LEG_RANKS) or {}
-            rr = [1.0 / (1 + ranks[k]) if ranks.get(k, -1) >= 0 else 0.0
-                  for k in ("bm25", "dense", "multi")]
+            rr = [1.0 / (1 + ranks[k]) if k in ranks else 0.0 for k in ("bm25", "dense", "multi")]
             cross = float(str(doc.metadata.get("language") or lang) != lang)
             rows.append([float(doc.metadata.get("score") or 0.0), *rr,
                          max((float(probs[i]) for i in mine), default=0.0),

@@ -71,9 +71,9 @@ def date_span(value: object) -> tuple[int, int] | None:
     return low, high
 
 
-def web_url(url: str) -> str:
-    """``url`` if it is an http(s) address, else "" (never shown as a link)."""
-    url = (url or "").strip()
+def web_url(value: object) -> str:
+    """``value`` if it is an http(s) address, else "" (never stored or shown as a link)."""
+    url = str(value or "").strip()
     return url if re.match(r"(?i)^https?://[^\s/]+", url) else ""
 
 

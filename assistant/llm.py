@@ -272,12 +272,12 @@ class LLMAnswerer:
             stop.set()
 
     def _finish(self, text: str, passages: list[Document], lang: str,
-                question: str = "") -> Answer:
+                question: str) -> Answer:
         text, cited = renumber(text, len(passages))
         text = re.sub(r"[ \t]{2,}", " ", text).strip()
         if not cited or _same(_MARKER.sub("", text), MESSAGES[lang]["refuse"]):
             return self._refusal(lang)
-        if question and not self.fallback.names_held(question, passages):
+        if not self.fallback.names_held(question, passages):
             # The extractive answerer's refusal rule: no passage is about what the
             # question names, so whatever the model wrote is not from the articles.
             log.info("LLM answer refused: the passages do not hold the question's names")

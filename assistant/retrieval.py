@@ -31,7 +31,8 @@ from .text import clean
 log = logging.getLogger(__name__)
 
 RRF_K = 60
-#: Metadata key, during the rerank only: {leg name: rank in its list, -1 if absent}.
+#: Metadata key, during the rerank only: {leg name: rank in its list} (legs that did
+#: not find the passage are absent).
 LEG_RANKS = "leg_ranks"
 #: (question, passages, history) → a score in 0..1 per passage, for the rerank.
 PassageScorer = Callable[[str, list[Document], list[dict] | None], list[float]]
@@ -246,22 +247,24 @@ class Retriever:
             vectors.append(leg.embedder.embed_query(query))
             if n < len(self.legs) - 1:
                 pending.append(self._workers().submit(lookup, leg, vectors[-1]))
-        ranked: list[tuple[float, list[tuple[str, float]]]] = []
+        ranked: list[tuple[str, float, list[tuple[str, float]]]] = []  # (leg, weight, hits)
         if self.lexical_weight:
             allowed = None
             if chroma_where:
                 allowed = {h.id for h in self.store.passages(chroma_where)}
             text = expand(query) if self.glossary else query
-            ranked.append((self.lexical_weight, snap.index.search(text, fetch, allowed)))
+            ranked.append(("bm25", self.lexical_weight, snap.index.search(text, fetch, allowed)))
         if self.legs:
             last = lookup(self.legs[-1], vectors[-1])
             for leg, hits in zip(self.legs, [*(f.result() for f in pending), last], strict=True):
-                ranked.append((leg.weight, [(h.id, h.score) for h in hits]))
+                ranked.append((leg.key, leg.weight, [(h.id, h.score) for h in hits]))
         fused: dict[str, float] = {}
-        for weight, results in ranked:
+        leg_ranks: dict[str, dict[str, int]] = {}  # where each leg ranked a passage
+        for name, weight, results in ranked:
             for rank, (cid, _) in enumerate(results):
                 fused[cid] = fused.get(cid, 0.0) + weight / (RRF_K + rank + 1)
-        top = sum(w for w, _ in ranked) / (RRF_K + 1)
+                leg_ranks.setdefault(cid, {})[name] = rank
+        top = sum(w for _, w, _ in ranked) / (RRF_K + 1)
         pool = sorted(fused, key=lambda c: -fused[c])[: max(k, self.rerank_k)]
         found = snap.hits
         missing = [c for c in pool if c not in found]
@@ -270,11 +273,8 @@ class Retriever:
             found = {**found, **{h.id: h for h in new}}
         docs = [_document(found[c], fused[c] / top) for c in pool if c in found]
         if self.rerank_weight and self.passage_scorer is not None:
-            names = (["bm25"] if self.lexical_weight else []) + [leg.key for leg in self.legs]
-            for doc in docs:  # where each leg ranked it: the rerank's evidence
-                doc.metadata[LEG_RANKS] = {
-                    name: next((r for r, (cid, _) in enumerate(results) if cid == doc.id), -1)
-                    for name, (_, results) in zip(names, ranked, strict=True)}
+            for doc in docs:  # the rerank's evidence
+                doc.metadata[LEG_RANKS] = leg_ranks.get(str(doc.id), {})
             docs = self._rerank_by(self.passage_scorer, question, history, docs)
             for doc in docs:
                 doc.metadata.pop(LEG_RANKS, None)

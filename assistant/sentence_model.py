@@ -74,10 +74,16 @@ class SentenceModel:
         """True once weights were fitted (a missing file gives a model without)."""
         return bool(self.weights)
 
+    def applies(self, x: np.ndarray) -> bool:
+        """Fitted, and on as many features as ``x`` has (a model fitted on other
+        features is not used)."""
+        return self.fitted and x.ndim == 2 and x.shape[1] == len(self.weights)
+
     def probabilities(self, x: np.ndarray) -> np.ndarray:
-        """P(the sentence answers) for each row of features ``x``."""
-        if not self.fitted or x.ndim != 2 or x.shape[1] != len(self.weights):
-            return np.full(len(x), 0.5)  # unfitted, or fitted on other features
+        """P(the sentence answers) for each row of features ``x`` (0.5 each when the
+        model does not apply to them)."""
+        if not self.applies(x):
+            return np.full(len(x), 0.5)
         z = ((x - np.asarray(self.mean)) / np.asarray(self.scale)) @ np.asarray(self.weights)
         return 1.0 / (1.0 + np.exp(-(z + self.bias)))
 

@@ -31,7 +31,7 @@ from starlette.middleware import Middleware
 
 from .answer import MESSAGES, Answer
 from .core import Assistant
-from .indexing import Progress, RefreshReport
+from .indexing import Progress, RefreshReport, web_url
 from .ingest import save_text
 from .settings import Settings
 from .sources import SUFFIXES, SourceError
@@ -215,11 +215,6 @@ def user_text(message: str) -> str:
     return esc(_MARKDOWN_PUNCT.sub(r"\\\1", lines))
 
 
-def _safe_url(url: Any) -> str:
-    url = str(url or "").strip()
-    return url if url.lower().startswith(("http://", "https://")) else ""
-
-
 def highlight(text: str, quotes: list[str]) -> str:
     """``text`` escaped, the quoted sentences wrapped in <mark>, line breaks kept."""
     out = esc(text)
@@ -243,7 +238,7 @@ def render_sources(answer: Answer, lang: str = "fr") -> str:
         meta = []
         if md.get("published"):
             meta.append(esc(md["published"]))
-        url = _safe_url(md.get("url"))
+        url = web_url(md.get("url"))
         if url:
             meta.append(f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer">'
                         f'{t["open"]} ↗</a>')

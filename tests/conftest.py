@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -56,6 +57,24 @@ def wait_http_ok(url: str, proc: subprocess.Popen, log: Path, timeout: float) ->
             pass
         time.sleep(0.25)
     pytest.fail(f"app.py did not serve {url} in {timeout} s:\n{log.read_text()[-3000:]}")
+
+
+@contextlib.contextmanager
+def running_app(env: dict[str, str], log: Path, timeout: float = 120) -> Iterator[str]:
+    """`python app.py` with ``env`` on a free loopback port: yields its URL once the
+    page serves, stops it afterwards and checks its log holds no traceback."""
+    port = free_port()
+    env = {**env, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1"}
+    with log.open("w") as out:
+        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env,
+                                stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_http_ok(url, proc, log, timeout)
+        yield url
+    finally:
+        stop(proc, timeout=20)
+    assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
 
 
 def start_chroma(data: Path, log: Path, timeout: float = 60) -> tuple[subprocess.Popen, str]:

@@ -5,15 +5,13 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import subprocess
-import sys
 import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, free_port, stop, wait_http_ok
+from conftest import ROOT, running_app
 from local_page import PAGE_TITLE, serve_page
 
 from assistant.settings import Settings
@@ -69,25 +67,15 @@ def server(settings: Settings, corpus: Path,
     (corpus / "hostile.md").write_text(HOSTILE, encoding="utf-8")
     index = tmp_path_factory.mktemp("browser-index")
     log = tmp_path_factory.mktemp("browser-app") / "app.log"
-    port = free_port()
     env = dict(os.environ)
     env.pop("ASSISTANT_AUTH", None)
     env.update({
         "ASSISTANT_CORPUS_DIR": str(corpus), "ASSISTANT_INDEX_DIR": str(index),
-        "PYTHONPATH": str(ROOT), "GRADIO_SERVER_PORT": str(port),
-        "GRADIO_SERVER_NAME": "127.0.0.1", "ASSISTANT_ALLOW_PRIVATE_URLS": "1",
+        "PYTHONPATH": str(ROOT), "ASSISTANT_ALLOW_PRIVATE_URLS": "1",
         "ASSISTANT_FETCH_TIMEOUT": "120",
     })
-    with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env,
-                                stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        wait_http_ok(url, proc, log, 120)
+    with running_app(env, log) as url:
         yield url
-    finally:
-        stop(proc, timeout=20)
-    assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
 
 
 @pytest.fixture(scope="module")

@@ -4,14 +4,12 @@ page tells a stranger nothing about the API."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-from conftest import ROOT, free_port, stop, wait_http_ok
+from conftest import ROOT, running_app
 from gradio_client import Client
 
 from assistant.settings import Settings
@@ -25,24 +23,14 @@ MAX_FAILURES, BACKOFF_MAX = 3, 2
 def app(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`python app.py` behind a login, throttling after 3 failures, backoff capped at 2 s."""
     log = tmp_path_factory.mktemp("app-login") / "app.log"
-    port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT),
            "ASSISTANT_CORPUS_DIR": str(settings.corpus_dir),
            "ASSISTANT_INDEX_DIR": str(settings.index_dir),
            "ASSISTANT_AUTH": f"{USER}:{PASSWORD}",
            "ASSISTANT_LOGIN_MAX_FAILURES": str(MAX_FAILURES),
-           "ASSISTANT_LOGIN_WINDOW": "60", "ASSISTANT_LOGIN_BACKOFF_MAX": str(BACKOFF_MAX),
-           "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port)}
-    with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env,
-                                stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        wait_http_ok(url, proc, log, 120)
+           "ASSISTANT_LOGIN_WINDOW": "60", "ASSISTANT_LOGIN_BACKOFF_MAX": str(BACKOFF_MAX)}
+    with running_app(env, log) as url:
         yield url
-    finally:
-        stop(proc, timeout=20)
-    assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
 
 
 def login(url: str, password: str, user: str = USER, source: str = "127.0.0.1",
