@@ -189,8 +189,7 @@ class ExtractiveAnswerer(SentenceSignals):
         groups = name_options(question)
         if groups and "names" in self.checks:
             chosen = [s for s in chosen if all(
-                g & self._holds(f"{s.context}\n{passages[s.passage].page_content}")
-                for g in groups)]
+                g & self._holds(_with_title(s, passages)) for g in groups)]
         across = any(str(passages[s.passage].metadata.get("language") or "")
                      not in ("", detect_language(question)) for s in chosen)
         if not chosen or ("covers" in self.checks and not self._covers(
@@ -348,6 +347,13 @@ _ORGANISATION = {fold(w) for w in (
 #: investi…", "The group said…", "La start-up a levé…").
 _PRONOUN = re.compile(r"^(?:il|elle|ils|elles|it|they|he|she)(?=\s)", re.IGNORECASE)
 _DETERMINER = re.compile(r"^(?:le|la|les|l['’]|ce|cette|the|this)\s*", re.IGNORECASE)
+
+
+def _with_title(s: Sentence, passages: list[Document]) -> str:
+    """A sentence's context, its passage and its article's title: a passage that
+    says "the company" belongs to an article whose title names it."""
+    doc = passages[s.passage]
+    return f"{doc.metadata.get('title') or ''}\n{s.context}\n{doc.page_content}"
 
 
 def _subject_end(text: str) -> int:

@@ -23,7 +23,8 @@ from .answer import Answer, ExtractiveAnswerer
 from .embeddings import MultilingualEmbeddings
 from .indexing import Indexer, Progress, RefreshReport, load_corpus
 from .ingest import ingest
-from .lexical import Analyzer
+from .lexical import STOP, Analyzer
+from .lexicon import Lexicon
 from .llm import build_answerer
 from .onnx_embeddings import dense_embedder
 from .retrieval import Leg, Retriever, is_follow_up, last_reply, user_turns
@@ -93,6 +94,7 @@ class Assistant:
             SentenceScorer(self.analyzer, self._idf),
             embedder=embedders.get("multi") or embedders.get("dense"),
         )
+        self.lexicon = self._lexicon()
         self.llm_answerer = build_answerer(self.settings, self.answerer)
 
     @property
@@ -135,8 +137,19 @@ class Assistant:
                 legs = [Leg(key, emb) for key, emb in self.embedders.items()
                         if key != "dense" or self.settings.dense_search or len(self.embedders) == 1]
                 self._retriever = Retriever(self.store, legs, self.analyzer,
-                                            passage_scorer=self.answerer.passage_scores)
+                                            passage_scorer=self.answerer.passage_scores,
+                                            lexicon=self.lexicon)
             return self._retriever
+
+    def _lexicon(self) -> Lexicon | None:
+        """The induced lexicon, over the multilingual encoder (none without one)."""
+        s = self.settings
+        multi = self.embedders.get("multi")
+        if multi is None or not s.lexicon_words:
+            return None
+        cache = Path(s.index_dir) / "lexicon.npz"  # with a Chroma server too: it is ours
+        return Lexicon(multi, cache, per_language=s.lexicon_words,
+                       threshold=s.lexicon_threshold, stop=STOP)
 
     def indexer(self) -> Indexer:
         """An indexer writing into this assistant's store."""

