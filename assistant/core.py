@@ -20,15 +20,17 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 
 from .answer import Answer, ExtractiveAnswerer
+from .conversation import is_follow_up, last_reply, user_turns
 from .embeddings import MultilingualEmbeddings
 from .indexing import Indexer, Progress, RefreshReport, load_corpus
 from .ingest import ingest
+from .lc_retriever import AssistantRetriever
 from .lexical import Analyzer
 from .llm import build_answerer
 from .onnx_embeddings import dense_embedder
-from .retrieval import Leg, Retriever, is_follow_up, last_reply, user_turns
+from .retrieval import Leg, Retriever
 from .scoring import SentenceScorer
-from .settings import Settings
+from .settings import MAX_K, Settings
 from .store import Space, Store, connect, is_corrupt
 from .text import clean
 
@@ -36,7 +38,6 @@ log = logging.getLogger(__name__)
 #: Damaged index folders kept aside (index.broken-*); older ones are removed.
 KEEP_BROKEN = 3
 
-MAX_K = 50
 
 
 def check_question(question: object, max_chars: int) -> str:
@@ -278,8 +279,6 @@ class Assistant:
 
     def as_retriever(self, k: int = 4, where: dict | None = None) -> BaseRetriever:
         """This assistant's search as a LangChain retriever (``invoke(query, k=…)``)."""
-        from .lc_retriever import AssistantRetriever  # it imports this module
-
         return AssistantRetriever(assistant=self, k=k, where=where)
 
     def ask(self, question: str, history: list[dict] | None = None) -> Answer:

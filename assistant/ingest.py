@@ -9,7 +9,6 @@ corpus (same URL, or same text once normalised) is not written again.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import os
 import re
@@ -18,11 +17,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 import yaml
 
 from .fetch import Fetched, FetchError, fetch
+from .metadata import normalise_url, text_hash
 from .sources import (
     MAX_FILE_BYTES,
     SUFFIXES,
@@ -68,26 +68,6 @@ class IngestResult:
     saved: list[str] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)
-
-
-def normalise_url(url: str) -> str:
-    """A URL in a form where trivial variants compare equal (case of host, fragment…)."""
-    try:
-        p = urlsplit(url.strip())
-        port = p.port
-    except ValueError:
-        return url.strip()
-    scheme = p.scheme.lower()
-    host = (p.hostname or "").lower()
-    if port and (scheme, port) not in (("http", 80), ("https", 443)):
-        host += f":{port}"
-    path = p.path.rstrip("/") or "/"
-    return urlunsplit((scheme, host, path, p.query, ""))
-
-
-def text_hash(text: str) -> str:
-    """Hash of the text's words, folded: the same article in .md, .html or .txt hashes alike."""
-    return hashlib.sha256(" ".join(words(text)).encode("utf-8")).hexdigest()
 
 
 class _Corpus:

@@ -32,7 +32,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
 from .answer import MESSAGES, Answer, ExtractiveAnswerer
-from .retrieval import user_turns
+from .conversation import user_turns
 from .settings import Settings
 from .text import clean, detect_language, fold
 

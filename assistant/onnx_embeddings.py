@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from .embeddings import SentenceTransformerEmbeddings, _cores, _LazyModel
+from .embeddings import LazyModel, SentenceTransformerEmbeddings, cores
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +155,7 @@ def ensure_exported(model_ref: str, cache_dir: Path, *, quantize: bool = False) 
     return folder
 
 
-class OnnxEmbeddings(_LazyModel, Embeddings):
+class OnnxEmbeddings(LazyModel, Embeddings):
     """A sentence-transformers model run by ONNX Runtime; normalised vectors.
 
     ``model`` is a model name or path as for :class:`SentenceTransformerEmbeddings`
@@ -188,7 +188,7 @@ class OnnxEmbeddings(_LazyModel, Embeddings):
         tokenizer.enable_truncation(meta["max_seq_length"])
         tokenizer.enable_padding(pad_id=meta["pad_id"], pad_token=meta["pad_token"])
         options = ort.SessionOptions()
-        options.intra_op_num_threads = _cores()
+        options.intra_op_num_threads = cores()
         options.inter_op_num_threads = 1
         # Idle worker threads that spin steal the CPU from the other model and
         # from concurrent requests on small machines.

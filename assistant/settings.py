@@ -17,6 +17,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 #: Passages are never longer than this many characters.
 MAX_PASSAGE_CHARS = 600
+#: The most passages one search returns.
+MAX_K = 50
 
 
 class Settings(BaseSettings):

@@ -31,8 +31,9 @@ from starlette.middleware import Middleware
 
 from .answer import MESSAGES, Answer
 from .core import Assistant
-from .indexing import Progress, RefreshReport, web_url
+from .indexing import Progress, RefreshReport
 from .ingest import save_text
+from .metadata import web_url
 from .settings import Settings
 from .sources import SUFFIXES, SourceError
 from .web_guard import LoginGuard, LoginPageGuard, LoginThrottle
