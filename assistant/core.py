@@ -22,6 +22,7 @@ from langchain_core.retrievers import BaseRetriever
 from .answer import Answer, ExtractiveAnswerer
 from .conversation import is_follow_up, last_reply, user_turns
 from .embeddings import MultilingualEmbeddings
+from .errors import InvalidRequest, InvalidType
 from .indexing import Indexer, Progress, RefreshReport, load_corpus
 from .ingest import ingest
 from .lc_retriever import AssistantRetriever
@@ -43,7 +44,7 @@ KEEP_BROKEN = 3
 def check_question(question: object, max_chars: int) -> str:
     """The question cleaned and truncated; TypeError if it is not a string."""
     if not isinstance(question, str):
-        raise TypeError(f"question must be a str, not {type(question).__name__}")
+        raise InvalidType(f"question must be a str, not {type(question).__name__}")
     return clean(_text(question))[:max_chars]
 
 
@@ -65,9 +66,9 @@ def check_history(history: list[dict] | None, max_chars: int) -> list[dict] | No
 def check_k(k: object) -> int:
     """``k`` itself if it is an int in 1..50, else ValueError/TypeError naming the range."""
     if isinstance(k, bool) or not isinstance(k, int):
-        raise TypeError(f"k must be an int between 1 and {MAX_K}")
+        raise InvalidType(f"k must be an int between 1 and {MAX_K}")
     if not 1 <= k <= MAX_K:
-        raise ValueError(f"k must be between 1 and {MAX_K}, got {k}")
+        raise InvalidRequest(f"k must be between 1 and {MAX_K}, got {k}")
     return k
 
 
@@ -221,7 +222,8 @@ class Assistant:
         if sources:
             s = self.settings
             result = ingest([str(x) for x in sources], Path(s.corpus_dir),
-                            allow_private=s.allow_private_urls, timeout=s.fetch_timeout)
+                            allow_private=s.allow_private_urls, timeout=s.fetch_timeout,
+                            max_bytes=s.max_fetch_bytes)
             report.errors.extend(result.errors)
         with self._lock:
 

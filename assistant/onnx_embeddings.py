@@ -30,6 +30,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from .embeddings import LazyModel, SentenceTransformerEmbeddings, cores
+from .errors import InvalidRequest
 
 log = logging.getLogger(__name__)
 
@@ -232,5 +233,5 @@ def dense_embedder(model: str, backend: str, cache_dir: Path | None = None) -> E
     if backend == "torch":
         return SentenceTransformerEmbeddings(model)
     if backend not in ("onnx", "onnx-int8"):
-        raise ValueError(f"unknown embedding backend {backend!r} (torch, onnx, onnx-int8)")
+        raise InvalidRequest(f"unknown embedding backend {backend!r} (torch, onnx, onnx-int8)")
     return OnnxEmbeddings(model, cache_dir=cache_dir, quantize=backend == "onnx-int8")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from .errors import AssistantError
 from .text import clean, detect_language
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,7 @@ SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf")
 MAX_FILE_BYTES = 20_000_000
 
 
-class SourceError(ValueError):
+class SourceError(AssistantError, ValueError):
     """An article source that cannot be read; the message says why."""
 
 
