@@ -156,11 +156,6 @@ def test_auth_required_when_configured(settings: Settings,
 
 # -- the same endpoints over a fake assistant (no models): history, errors, escaping --
 
-class _FakeStore:
-    def passages(self) -> list:
-        return []
-
-
 class FakeAssistant:
     """Records what the UI passes to ask(); answers with a hostile passage."""
 
@@ -169,7 +164,6 @@ class FakeAssistant:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.store = _FakeStore()
         self.calls: list[tuple[str, list | None]] = []
 
     def ensure_index(self) -> None:
@@ -195,11 +189,16 @@ class FakeAssistant:
         return Answer("D’après l’article : Zorglub a levé 3 milliards de dollars. [1]", [doc],
                       language="fr", quotes=["Zorglub a levé 3 milliards de dollars."])
 
-    def ask_stream(self, question: str, history: list | None = None):
+    def articles(self) -> list[dict]:
+        return []
+
+    def chat(self, question: str, history: list | None = None, k: int = 4):
+        from assistant.core import Reply
+
         answer = self.ask(question, history)
-        for n in range(1, len(answer.text), 12):
+        for n in range(1, len(answer.text), 12):  # as an LLM answer grows
             yield answer.text[:n]
-        yield answer
+        yield Reply(answer)
 
     def retrieve(self, question: str, k: int = 4, history: list | None = None,
                  where: dict | None = None) -> list:
