@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import threading
 import urllib.error
 import urllib.request
@@ -18,6 +17,7 @@ import pytest
 from conftest import ROOT, SEED, free_port, stop, wait_http_ok
 from gradio_client import Client
 from local_page import PageServer, serve_page
+from procs import start_app as start_app_process
 
 from assistant.core import Assistant
 from assistant.settings import Settings
@@ -41,9 +41,7 @@ def start_app(env: dict[str, str], log: Path) -> tuple[subprocess.Popen, str]:
     """`python app.py` on a free port; returns (process, url) once the page serves."""
     port = free_port()
     env = {**env, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1"}
-    out = log.open("w")
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env,
-                            stdout=out, stderr=subprocess.STDOUT)
+    proc = start_app_process(env, log)
     url = f"http://127.0.0.1:{port}/"
     wait_http_ok(url, proc, log, START_TIMEOUT)
     return proc, url
