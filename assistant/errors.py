@@ -13,6 +13,10 @@ class AssistantError(Exception):
     the message is one line meant for the user."""
 
 
+class SourceError(AssistantError, ValueError):
+    """An article source that cannot be read; the message says why."""
+
+
 class InvalidRequest(AssistantError, ValueError):
     """A value the assistant cannot take (``k`` out of range, …)."""
 

@@ -23,6 +23,7 @@ import re
 import shutil
 import tempfile
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -228,10 +229,17 @@ class OnnxEmbeddings(LazyModel, Embeddings):
         return self.embed_documents([text])[0]
 
 
+#: Embedding backends (``ASSISTANT_EMBEDDING_BACKEND``): name → (model, ONNX cache
+#: folder) → embedder. Another backend is one more entry (and a Literal in settings).
+BACKENDS: dict[str, Callable[[str, Path | None], Embeddings]] = {
+    "torch": lambda model, _: SentenceTransformerEmbeddings(model),
+    "onnx": lambda model, cache: OnnxEmbeddings(model, cache_dir=cache),
+    "onnx-int8": lambda model, cache: OnnxEmbeddings(model, cache_dir=cache, quantize=True),
+}
+
+
 def dense_embedder(model: str, backend: str, cache_dir: Path | None = None) -> Embeddings:
-    """The sentence-transformers model run by ``backend``: 'torch', 'onnx' or 'onnx-int8'."""
-    if backend == "torch":
-        return SentenceTransformerEmbeddings(model)
-    if backend not in ("onnx", "onnx-int8"):
-        raise InvalidRequest(f"unknown embedding backend {backend!r} (torch, onnx, onnx-int8)")
-    return OnnxEmbeddings(model, cache_dir=cache_dir, quantize=backend == "onnx-int8")
+    """The sentence-transformers model run by ``backend`` (a key of :data:`BACKENDS`)."""
+    if backend not in BACKENDS:
+        raise InvalidRequest(f"unknown embedding backend {backend!r} ({', '.join(BACKENDS)})")
+    return BACKENDS[backend](model, cache_dir)
