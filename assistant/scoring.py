@@ -64,7 +64,7 @@ _AMOUNT = re.compile(
     + _RATIO,
     re.IGNORECASE,
 )
-NUMBER = re.compile(
+_NUMBER = re.compile(
     r"\b\d+([.,]\d+)?\b|\b(un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|"
     r"douzaines?|dizaines?|centaines?|milliers|moitié|"
     r"one|two|three|four|five|six|seven|eight|nine|ten|dozens?|half)\b",
@@ -83,7 +83,9 @@ _DATE = re.compile(
     r"\b(aujourd[’']hui|hier|today|yesterday)\b",
     re.IGNORECASE,
 )
-NAME = re.compile(r"(?<!^)\b[A-Z][\w’'-]+|\b\w*[a-z][A-Z]\w*|\b[A-Z]{2,}\w*")
+_NAME = re.compile(r"(?<!^)\b[A-Z][\w’'-]+|\b\w*[a-z][A-Z]\w*|\b[A-Z]{2,}\w*")
+#: Public names of the answer-type patterns, for the answerer's modules.
+NUMBER, NAME = _NUMBER, _NAME
 
 # Words for the form of the answer, not its content: "quel *surnom*…", "what *role*…".
 _FORM_NOUNS = (
@@ -104,10 +106,10 @@ _TYPES = [
         r"\b(combien d[’']argent|combien(?!\s*d[e’'])|how much|montant|what amount|how big|"
         r"combien .*(lev|invest|inject|financ|pes|vaut|valoris|co[uû]t)|"
         r"raised|invested|valuation)", re.IGNORECASE), _AMOUNT),
-    ("count", re.compile(r"\b(combien de|combien d[’']|how many)\b", re.IGNORECASE), NUMBER),
+    ("count", re.compile(r"\b(combien de|combien d[’']|how many)\b", re.IGNORECASE), _NUMBER),
     ("name", re.compile(
         r"\b(qui|quel(le)?s?|lequel|laquelle|who|which|what is the name|what are|"
-        r"called|named)\b", re.IGNORECASE), NAME),
+        r"called|named)\b", re.IGNORECASE), _NAME),
     ("reason", re.compile(r"\b(pourquoi|why|for what reason)\b", re.IGNORECASE), None),
 ]
 
@@ -143,7 +145,7 @@ _VERBS = {fold(w) for w in "est sont était a ont is are was were does did do ha
 
 def name_keys(text: str) -> set[str]:
     """The names of a text, folded, possessive dropped ("OpenAI's" → "openai")."""
-    return {fold(m.group(0)).split("'")[0] for m in NAME.finditer(text)}
+    return {fold(m.group(0)).split("'")[0] for m in _NAME.finditer(text)}
 
 
 def question_focus(question: str) -> str | None:
@@ -153,7 +155,7 @@ def question_focus(question: str) -> str | None:
     m = _FOCUS.search(question)
     if not m:
         return None
-    names = {fold(n.group(0)).split("'")[0]: n.group(0) for n in NAME.finditer(question)}
+    names = {fold(n.group(0)).split("'")[0]: n.group(0) for n in _NAME.finditer(question)}
     counting = question_type(question)[0] == "count"
     previous = ""
     for w in words(m.group(1)):
@@ -164,7 +166,7 @@ def question_focus(question: str) -> str | None:
             previous = f
             continue
         previous = f
-        if f in _FILLER or f in STOP or len(f) < 3 or NUMBER.fullmatch(f):
+        if f in _FILLER or f in STOP or len(f) < 3 or _NUMBER.fullmatch(f):
             continue  # "les *trois* trajectoires": the number is not the thing
         if f in GENERIC and not counting:  # "quelle entreprise…": says nothing more
             return None
@@ -176,7 +178,7 @@ def counts(text: str, focus_terms: set[str], analyzer: Analyzer) -> bool:
     """Does ``text`` put a number right before the counted thing ("cinq anciens")?"""
     tokens = words(text)
     for i, tok in enumerate(tokens):
-        if NUMBER.fullmatch(tok):
+        if _NUMBER.fullmatch(tok):
             window = " ".join(tokens[i + 1 : i + 1 + COUNT_WINDOW])
             if focus_terms & ({fold(w) for w in words(window)}
                               | set(analyzer.query_terms(window))):
@@ -256,7 +258,7 @@ def passage_sentences(passages: list[Document]) -> list[Sentence]:
 def _sentence_names(s: Sentence) -> list[str]:
     """The folded names of a sentence (worked out once)."""
     names: list[str] = s.remember(
-        "names", lambda: [fold(m.group(0)) for m in NAME.finditer(s.text)])
+        "names", lambda: [fold(m.group(0)) for m in _NAME.finditer(s.text)])
     return names
 
 
@@ -338,10 +340,10 @@ class SentenceScorer:
         "how many X" the bonus needs a number counting X."""
         concepts = self.concepts(query, focus, question)
         asked = name_keys(query)
-        counted = self.focus_terms(focus) if focus and needs is NUMBER else None
-        named = self.focus_terms(focus) if focus and needs is NAME else None
+        counted = self.focus_terms(focus) if focus and needs is _NUMBER else None
+        named = self.focus_terms(focus) if focus and needs is _NAME else None
         for s in sentences:
-            if needs is NAME:  # "who/which": a name the question does not already give
+            if needs is _NAME:  # "who/which": a name the question does not already give
                 hit = any(n not in asked for n in _sentence_names(s))
                 if named is not None and names_near(s.text, named, asked, self.analyzer,
                                                     self.sentence_terms(s)):
