@@ -23,10 +23,9 @@ import yaml
 
 from .fetch import Fetched, FetchError, fetch
 from .metadata import normalise_url, text_hash
-from .readers import Reader, by_media_type, read_html, read_pdf, read_text
+from .readers import Reader, by_media_type, read_html, read_pdf, read_text, suffix_refusal
 from .sources import (
     MAX_FILE_BYTES,
-    SUFFIXES,
     Article,
     SourceError,
     corpus_files,
@@ -187,11 +186,8 @@ def _check_local_file(path: Path) -> None:
     if not path.is_file():
         raise SourceError(f"{path.name}: not a file")
     suffix = path.suffix.lower()
-    if suffix not in SUFFIXES:
-        raise SourceError(
-            f"{path.name}: unsupported file type '{suffix or '(none)'}' "
-            f"(use {', '.join(SUFFIXES)})"
-        )
+    if suffix_refusal(suffix):
+        raise SourceError(f"{path.name}: {suffix_refusal(suffix)}")
     size = path.stat().st_size
     if size == 0:
         raise SourceError(f"{path.name}: empty file")

@@ -80,6 +80,14 @@ BY_SUFFIX: dict[str, Reader] = {
 }
 
 
+def suffix_refusal(suffix: str) -> str:
+    """Why a file with this suffix is not read ("" if it is): one line naming the
+    suffixes that are (the same words for the CLI and the web panel)."""
+    if suffix.lower() in BY_SUFFIX:
+        return ""
+    return f"unsupported file type '{suffix or '(none)'}' (use {', '.join(BY_SUFFIX)})"
+
+
 def by_media_type(content_type: str) -> Reader | None:
     """The reader of a fetched response's media type (an HTML page when unsaid)."""
     if "html" in content_type or not content_type:

@@ -22,7 +22,8 @@ from .text import clean, detect_language
 
 log = logging.getLogger(__name__)
 
-SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf")
+#: The article files read (one reader per format, see readers.py).
+SUFFIXES = tuple(BY_SUFFIX)
 MAX_FILE_BYTES = 20_000_000
 
 

@@ -19,7 +19,8 @@ import gradio as gr
 from ..answer import MESSAGES
 from ..core import Reply
 from ..indexing import Progress, RefreshReport
-from ..sources import SUFFIXES, SourceError
+from ..readers import suffix_refusal
+from ..sources import SourceError
 from .labels import LABELS, k_of, lang_of
 from .render import (
     answer_markdown,
@@ -101,9 +102,8 @@ class ArticleAdder:
             return "no such file"
         if not resolved.is_relative_to(self.upload_dir):
             return t["not_upload"]
-        if resolved.suffix.lower() not in SUFFIXES:
-            return f"unsupported file type '{resolved.suffix or '(none)'}' " \
-                   f"(use {', '.join(SUFFIXES)})"
+        if suffix_refusal(resolved.suffix):
+            return suffix_refusal(resolved.suffix)
         if size > limit:
             return t["too_big"].format(size=size, limit=limit)
         return ""

@@ -11,7 +11,15 @@ from assistant.llm import BACKENDS as LLM_BACKENDS
 from assistant.llm import build_chat_model
 from assistant.onnx_embeddings import BACKENDS as EMBEDDING_BACKENDS
 from assistant.onnx_embeddings import dense_embedder
-from assistant.readers import BY_SUFFIX, by_media_type, decode, read_html, read_pdf, read_text
+from assistant.readers import (
+    BY_SUFFIX,
+    by_media_type,
+    decode,
+    read_html,
+    read_pdf,
+    read_text,
+    suffix_refusal,
+)
 from assistant.settings import Settings
 from assistant.sources import SUFFIXES, SourceError, load_article
 
@@ -71,3 +79,10 @@ def test_llm_backends_reach_openai_compatible_endpoints() -> None:
     assert url == "http://127.0.0.1:11434/v1" and model == "llama3.2" and key == "ollama"
     url, model, _ = LLM_BACKENDS["openai"](Settings(llm="openai", llm_model="m"))
     assert url is None and model == "m"
+
+
+def test_one_refusal_for_unsupported_files() -> None:
+    assert suffix_refusal(".PDF") == suffix_refusal(".md") == ""
+    assert suffix_refusal(".exe") == \
+        "unsupported file type '.exe' (use .md, .markdown, .txt, .html, .htm, .pdf)"
+    assert "'(none)'" in suffix_refusal("")
