@@ -29,9 +29,9 @@ def warm_up(assistant: Assistant) -> None:
         log.exception("warm-up failed (the first question will retry)")
 
 
-def auth_from_env() -> tuple[str, str] | None:
+def auth_from_settings(settings: Settings) -> tuple[str, str] | None:
     """(user, password) from ASSISTANT_AUTH=user:password, or None."""
-    value = os.environ.get("ASSISTANT_AUTH", "")
+    value = settings.auth.get_secret_value()
     if not value:
         return None
     user, sep, password = value.partition(":")
@@ -45,7 +45,7 @@ def main() -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings()
     assistant = Assistant(settings)
-    auth = auth_from_env()
+    auth = auth_from_settings(settings)
     demo = build_app(assistant)
     threading.Thread(target=warm_up, args=(assistant,), daemon=True, name="warm-up").start()
     demo.queue(default_concurrency_limit=4).launch(

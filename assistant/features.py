@@ -18,13 +18,14 @@ import numpy as np
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
+from .conversation import contextual_query, is_follow_up, user_turns
 from .crosslang import in_period, question_period
 from .glossary import translations
 from .lexical import STOP
-from .retrieval import LEG_RANKS, contextual_query, is_follow_up, user_turns
+from .metadata import LEG_RANKS
 from .scoring import (
-    _NAME,
     GENERIC,
+    NAME,
     Sentence,
     SentenceScorer,
     passage_sentences,
@@ -43,7 +44,7 @@ def name_groups(question: str) -> list[set[str]]:
     "Combien Nvidia a-t-il investi dans Mistral ?" → [{nvidia}, {mistral}]."""
     groups: list[set[str]] = []
     end = -1
-    for m in _NAME.finditer(question):
+    for m in NAME.finditer(question):
         name = fold(m.group(0)).split("'")[0]
         if not name or name in STOP or name in GENERIC:
             continue

@@ -22,6 +22,8 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from .errors import AssistantError
+
 log = logging.getLogger(__name__)
 
 MAX_REDIRECTS = 5
@@ -32,7 +34,7 @@ _REDIRECT_CODES = (301, 302, 303, 307, 308)
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-class FetchError(ValueError):
+class FetchError(AssistantError, ValueError):
     """A URL that cannot or may not be fetched; the message is one clear line."""
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from langchain_core.embeddings import Embeddings
 
 from .chunking import Chunk, chunk_article
-from .ingest import normalise_url, text_hash
+from .metadata import date_span, normalise_url, text_hash, web_url
 from .sources import Article, SourceError, corpus_files, load_article, slugify
 from .store import Store
 
@@ -51,31 +51,6 @@ class RefreshReport:
 #: Bumped when chunk_metadata gains fields or articles are cut differently: passages
 #: of an older version are re-indexed.
 META_VERSION = 6
-
-_DATE = re.compile(r"\s*(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?(?!\d)")
-
-
-def date_span(value: object) -> tuple[int, int] | None:
-    """The days a date may stand for, as ``YYYYMMDD`` numbers (Chroma compares only
-    numbers): "2024-11-02" → (20241102, 20241102); "2024-11" → (20241100, 20241199);
-    "2024" → (20240000, 20249999). ``None`` if ``value`` (a str, date or datetime)
-    does not start with such a date."""
-    m = _DATE.match(str(value or ""))
-    if not m:
-        return None
-    year, month, day = (int(g) if g else 0 for g in m.groups())
-    if not (1 <= month <= 12 or not m.group(2)) or not (1 <= day <= 31 or not m.group(3)):
-        return None
-    low = year * 10000 + month * 100 + day
-    high = year * 10000 + (month * 100 if m.group(2) else 9900) + (day if m.group(3) else 99)
-    return low, high
-
-
-def web_url(value: object) -> str:
-    """``value`` if it is an http(s) address, else "" (never stored or shown as a link)."""
-    url = str(value or "").strip()
-    return url if re.match(r"(?i)^https?://[^\s/]+", url) else ""
-
 
 def chunk_metadata(article: Article, chunk: Chunk, n_chunks: int) -> dict:
     """Metadata stored with a passage (Chroma accepts only scalar values).

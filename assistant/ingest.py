@@ -9,7 +9,6 @@ corpus (same URL, or same text once normalised) is not written again.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import os
 import re
@@ -18,14 +17,15 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 import yaml
 
 from .fetch import Fetched, FetchError, fetch
+from .metadata import normalise_url, text_hash
+from .readers import Reader, by_media_type, read_html, read_pdf, read_text, suffix_refusal
 from .sources import (
     MAX_FILE_BYTES,
-    SUFFIXES,
     Article,
     SourceError,
     corpus_files,
@@ -68,26 +68,6 @@ class IngestResult:
     saved: list[str] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)
-
-
-def normalise_url(url: str) -> str:
-    """A URL in a form where trivial variants compare equal (case of host, fragment…)."""
-    try:
-        p = urlsplit(url.strip())
-        port = p.port
-    except ValueError:
-        return url.strip()
-    scheme = p.scheme.lower()
-    host = (p.hostname or "").lower()
-    if port and (scheme, port) not in (("http", 80), ("https", 443)):
-        host += f":{port}"
-    path = p.path.rstrip("/") or "/"
-    return urlunsplit((scheme, host, path, p.query, ""))
-
-
-def text_hash(text: str) -> str:
-    """Hash of the text's words, folded: the same article in .md, .html or .txt hashes alike."""
-    return hashlib.sha256(" ".join(words(text)).encode("utf-8")).hexdigest()
 
 
 class _Corpus:
@@ -206,11 +186,8 @@ def _check_local_file(path: Path) -> None:
     if not path.is_file():
         raise SourceError(f"{path.name}: not a file")
     suffix = path.suffix.lower()
-    if suffix not in SUFFIXES:
-        raise SourceError(
-            f"{path.name}: unsupported file type '{suffix or '(none)'}' "
-            f"(use {', '.join(SUFFIXES)})"
-        )
+    if suffix_refusal(suffix):
+        raise SourceError(f"{path.name}: {suffix_refusal(suffix)}")
     size = path.stat().st_size
     if size == 0:
         raise SourceError(f"{path.name}: empty file")
@@ -269,36 +246,31 @@ def _entry_date(entry) -> str:
     return ""
 
 
+#: The feed entry's fields a page's reader may fall back on (as it always did: a
+#: plain-text page takes only the entry's title).
+_HINTED: dict[Reader, tuple[str, ...]] = {
+    read_html: ("title", "published", "outlet"), read_text: ("title",),
+    read_pdf: ("title", "published")}
+
+
 def _page_article(fetched: Fetched, hint: dict[str, str]) -> Article:
     """The article of a fetched page (HTML, plain text or PDF); SourceError if none."""
     url = fetched.url
-    ctype = fetched.content_type
-    if "html" in ctype or not ctype:
-        import trafilatura
-
-        body = trafilatura.extract(
-            fetched.content, url=url, output_format="markdown",
-            include_comments=False, include_tables=False,
-        ) or ""
-        meta = trafilatura.extract_metadata(fetched.content, default_url=url)
-        title = (meta.title if meta else "") or hint.get("title", "")
-        published = (meta.date if meta else "") or hint.get("published", "")
-        outlet = (meta.sitename if meta else "") or hint.get("outlet", "")
-    elif ctype.startswith("text/"):
-        body, title, published, outlet = fetched.text, hint.get("title", ""), "", ""
-    elif ctype == "application/pdf":
-        import io
-
-        from pypdf import PdfReader
-
-        try:
-            reader = PdfReader(io.BytesIO(fetched.content))
-            body = "\n\n".join((page.extract_text() or "") for page in reader.pages)
-        except Exception as exc:  # pypdf's own parse errors: report, keep going
-            raise SourceError(f"unreadable PDF ({exc.__class__.__name__}: {exc})") from exc
-        title, published, outlet = hint.get("title", ""), hint.get("published", ""), ""
-    else:
-        raise SourceError(f"unsupported content type '{ctype}'")
+    reader = by_media_type(fetched.content_type)
+    if reader is None:
+        raise SourceError(f"unsupported content type '{fetched.content_type}'")
+    try:
+        found = reader(fetched.text if reader is read_text else fetched.content, url)
+    except Exception as exc:
+        if reader is not read_pdf:
+            raise
+        # pypdf's own parse errors: report, keep going
+        raise SourceError(f"unreadable PDF ({exc.__class__.__name__}: {exc})") from exc
+    body = found.text
+    # What the feed entry said, where the page itself says nothing.
+    hinted = {k: hint.get(k, "") for k in _HINTED[reader]}
+    title, published, outlet = (found.meta.get(k) or hinted.get(k, "")
+                                for k in ("title", "published", "outlet"))
     title = clean(title or "")
     body = _strip_boilerplate(body, title)
     if len(words(body)) < MIN_PAGE_WORDS:

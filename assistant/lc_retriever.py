@@ -20,7 +20,7 @@ from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables.config import run_in_executor
 from pydantic import ConfigDict, Field
 
-from .core import MAX_K, Assistant, default
+from .settings import MAX_K
 
 
 class AssistantRetriever(BaseRetriever):
@@ -33,8 +33,8 @@ class AssistantRetriever(BaseRetriever):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    assistant: Assistant = Field(default_factory=default, exclude=True,
-                                 description="The assistant searched (default: the shared one).")
+    # Any, not Assistant: core builds this retriever, so this module does not import core.
+    assistant: Any = Field(exclude=True, description="The Assistant searched (its retrieve()).")
     k: int = Field(4, ge=1, le=MAX_K, description="Passages returned per query.")
     where: dict[str, Any] | None = Field(None, description="Filter on article metadata.")
 

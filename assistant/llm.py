@@ -24,7 +24,7 @@ import queue
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from langchain_core.documents import Document
@@ -32,7 +32,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
 from .answer import MESSAGES, Answer, ExtractiveAnswerer
-from .retrieval import user_turns
+from .conversation import user_turns
 from .settings import Settings
 from .text import clean, detect_language, fold
 
@@ -88,6 +88,23 @@ _LABEL = re.compile(r"^(?:standalone question|question(?: autonome)?)\s*:\s*", r
 _PARTIAL_MARKER = re.compile(r"\s*\[[^\]\n]{0,24}$")
 
 
+def _openai(s: Settings) -> tuple[str | None, str, str]:
+    return (s.llm_base_url or None, s.llm_model or "gpt-4o-mini",
+            s.llm_api_key.get_secret_value() or "not-needed")
+
+
+def _ollama(s: Settings) -> tuple[str | None, str, str]:
+    return (_ollama_v1(s.llm_base_url or OLLAMA_URL), s.llm_model or "llama3.2",
+            s.llm_api_key.get_secret_value() or "ollama")
+
+
+#: LLM backends (``ASSISTANT_LLM``): name → settings → (base URL, model, API key) of
+#: an OpenAI-compatible endpoint. Another backend is one more entry.
+BACKENDS: dict[str, Callable[[Settings], tuple[str | None, str, str]]] = {
+    "openai": _openai, "ollama": _ollama,
+}
+
+
 def build_chat_model(settings: Settings) -> BaseChatModel | None:
     """The chat model the settings name; None when ``settings.llm`` is "none".
 
@@ -97,18 +114,11 @@ def build_chat_model(settings: Settings) -> BaseChatModel | None:
     ``http://127.0.0.1:11434/v1``), so both backends share one tested path.
     Retries are off: a failure falls back to the extractive answer at once.
     """
-    if settings.llm == "none":
+    if settings.llm not in BACKENDS:
         return None
     from langchain_openai import ChatOpenAI
 
-    if settings.llm == "ollama":
-        base_url: str | None = _ollama_v1(settings.llm_base_url or OLLAMA_URL)
-        model = settings.llm_model or "llama3.2"
-        key = settings.llm_api_key.get_secret_value() or "ollama"
-    else:
-        base_url = settings.llm_base_url or None
-        model = settings.llm_model or "gpt-4o-mini"
-        key = settings.llm_api_key.get_secret_value() or "not-needed"
+    base_url, model, key = BACKENDS[settings.llm](settings)
     return ChatOpenAI(base_url=base_url, model=model, api_key=key,
                       timeout=settings.llm_timeout, max_retries=0, temperature=0,
                       streaming=True)

@@ -23,13 +23,15 @@ import re
 import shutil
 import tempfile
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from .embeddings import SentenceTransformerEmbeddings, _cores, _LazyModel
+from .embeddings import LazyModel, SentenceTransformerEmbeddings, cores
+from .errors import InvalidRequest
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +157,7 @@ def ensure_exported(model_ref: str, cache_dir: Path, *, quantize: bool = False) 
     return folder
 
 
-class OnnxEmbeddings(_LazyModel, Embeddings):
+class OnnxEmbeddings(LazyModel, Embeddings):
     """A sentence-transformers model run by ONNX Runtime; normalised vectors.
 
     ``model`` is a model name or path as for :class:`SentenceTransformerEmbeddings`
@@ -188,7 +190,7 @@ class OnnxEmbeddings(_LazyModel, Embeddings):
         tokenizer.enable_truncation(meta["max_seq_length"])
         tokenizer.enable_padding(pad_id=meta["pad_id"], pad_token=meta["pad_token"])
         options = ort.SessionOptions()
-        options.intra_op_num_threads = _cores()
+        options.intra_op_num_threads = cores()
         options.inter_op_num_threads = 1
         # Idle worker threads that spin steal the CPU from the other model and
         # from concurrent requests on small machines.
@@ -227,10 +229,17 @@ class OnnxEmbeddings(_LazyModel, Embeddings):
         return self.embed_documents([text])[0]
 
 
+#: Embedding backends (``ASSISTANT_EMBEDDING_BACKEND``): name → (model, ONNX cache
+#: folder) → embedder. Another backend is one more entry (and a Literal in settings).
+BACKENDS: dict[str, Callable[[str, Path | None], Embeddings]] = {
+    "torch": lambda model, _: SentenceTransformerEmbeddings(model),
+    "onnx": lambda model, cache: OnnxEmbeddings(model, cache_dir=cache),
+    "onnx-int8": lambda model, cache: OnnxEmbeddings(model, cache_dir=cache, quantize=True),
+}
+
+
 def dense_embedder(model: str, backend: str, cache_dir: Path | None = None) -> Embeddings:
-    """The sentence-transformers model run by ``backend``: 'torch', 'onnx' or 'onnx-int8'."""
-    if backend == "torch":
-        return SentenceTransformerEmbeddings(model)
-    if backend not in ("onnx", "onnx-int8"):
-        raise ValueError(f"unknown embedding backend {backend!r} (torch, onnx, onnx-int8)")
-    return OnnxEmbeddings(model, cache_dir=cache_dir, quantize=backend == "onnx-int8")
+    """The sentence-transformers model run by ``backend`` (a key of :data:`BACKENDS`)."""
+    if backend not in BACKENDS:
+        raise InvalidRequest(f"unknown embedding backend {backend!r} ({', '.join(BACKENDS)})")
+    return BACKENDS[backend](model, cache_dir)

@@ -84,6 +84,8 @@ _DATE = re.compile(
     re.IGNORECASE,
 )
 _NAME = re.compile(r"(?<!^)\b[A-Z][\w’'-]+|\b\w*[a-z][A-Z]\w*|\b[A-Z]{2,}\w*")
+#: Public names of the answer-type patterns, for the answerer's modules.
+NUMBER, NAME = _NUMBER, _NAME
 
 # Words for the form of the answer, not its content: "quel *surnom*…", "what *role*…".
 _FORM_NOUNS = (

@@ -17,6 +17,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 #: Passages are never longer than this many characters.
 MAX_PASSAGE_CHARS = 600
+#: The most passages one search returns.
+MAX_K = 50
 
 
 class Settings(BaseSettings):
@@ -124,6 +126,12 @@ class Settings(BaseSettings):
         ),
     )
     fetch_timeout: float = Field(15.0, gt=0, description="Seconds allowed to fetch one URL.")
+    max_fetch_bytes: int = Field(
+        5_000_000,
+        ge=1,
+        description="Largest web page, feed or PDF fetched from a URL, in bytes; larger "
+                    "ones are refused with a message.",
+    )
     max_upload_bytes: int = Field(
         10_000_000,
         ge=1,
@@ -131,6 +139,10 @@ class Settings(BaseSettings):
             "Largest file (or pasted text) the web page's Add articles panel accepts, "
             "in bytes; larger uploads are refused with a message."
         ),
+    )
+    auth: SecretStr = Field(
+        SecretStr(""),
+        description="user:password turns on a login for the web chat (empty: no login).",
     )
     login_max_failures: int = Field(
         5,

@@ -16,16 +16,15 @@ from pathlib import Path
 
 import yaml
 
+from .errors import SourceError
+from .readers import BY_SUFFIX, decode, read_pdf, read_text
 from .text import clean, detect_language
 
 log = logging.getLogger(__name__)
 
-SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf")
+#: The article files read (one reader per format, see readers.py).
+SUFFIXES = tuple(BY_SUFFIX)
 MAX_FILE_BYTES = 20_000_000
-
-
-class SourceError(ValueError):
-    """An article source that cannot be read; the message says why."""
 
 
 @dataclass
@@ -138,34 +137,6 @@ def parse_front_matter(raw: str) -> tuple[dict, str]:
     return _checked_meta(meta), body
 
 
-def _read_text_file(path: Path) -> str:
-    data = path.read_bytes()
-    if b"\x00" in data[:8192]:
-        raise SourceError("binary file, not text")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
-
-
-def _html_to_text(html: str) -> tuple[str, dict]:
-    import trafilatura
-
-    text = trafilatura.extract(html, include_comments=False, include_tables=False) or ""
-    meta = trafilatura.extract_metadata(html)
-    info = {}
-    if meta is not None:
-        info = {"title": meta.title or "", "published": meta.date or "", "url": meta.url or ""}
-    return text, info
-
-
-def _pdf_to_text(path: Path) -> str:
-    from pypdf import PdfReader
-
-    reader = PdfReader(str(path))
-    return "\n\n".join((page.extract_text() or "") for page in reader.pages)
-
-
 def load_article(path: Path) -> Article:
     """Read one article file; raises SourceError with a clear reason if it cannot."""
     if not path.is_file():
@@ -174,15 +145,13 @@ def load_article(path: Path) -> Article:
     if size > MAX_FILE_BYTES:
         raise SourceError(f"{path.name}: {size} bytes, over the {MAX_FILE_BYTES} byte limit")
     suffix = path.suffix.lower()
-    meta: dict = {}
+    reader = BY_SUFFIX.get(suffix, read_text)
     try:
-        if suffix == ".pdf":
-            body = _pdf_to_text(path)
-        elif suffix in (".html", ".htm"):
-            body, meta = _html_to_text(_read_text_file(path))
-        else:
-            raw = _read_text_file(path)
-            meta, body = parse_front_matter(raw) if suffix in (".md", ".markdown") else ({}, raw)
+        data = path.read_bytes()
+        found = reader(data if reader is read_pdf else decode(data), "")  # text files: decoded
+        meta, body = found.meta, found.text
+        if suffix in (".md", ".markdown"):
+            meta, body = parse_front_matter(body)
     except SourceError as exc:
         raise SourceError(f"{path.name}: {exc}") from exc
     except Exception as exc:  # a library's own parse error: report it, keep going

@@ -23,6 +23,8 @@ import chromadb
 from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import NotFoundError
 
+from .errors import AssistantError, InvalidRequest
+
 log = logging.getLogger(__name__)
 
 #: Key of the collection metadata that changes on every write (see Store.version).
@@ -31,11 +33,11 @@ MODIFIED = "modified"
 PAGE = 5000
 
 
-class IndexMismatch(RuntimeError):
+class IndexMismatch(AssistantError, RuntimeError):
     """The index was built with another embedding model."""
 
 
-class IndexCorrupt(RuntimeError):
+class IndexCorrupt(AssistantError, RuntimeError):
     """The index files cannot be read (damaged or half-written)."""
 
 
@@ -80,7 +82,7 @@ def connect(url: str, *, token: str = "", tenant: str = chromadb.DEFAULT_TENANT,
     """A client of the Chroma server at ``url`` (``http[s]://host[:port]``)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
-        raise ValueError(f"Chroma server URL must look like http://host:port, not {url!r}")
+        raise InvalidRequest(f"Chroma server URL must look like http://host:port, not {url!r}")
     ssl = parts.scheme == "https"
     # Chroma servers read the token from either header, depending on their configuration.
     headers = {"Authorization": f"Bearer {token}", "X-Chroma-Token": token} if token else None

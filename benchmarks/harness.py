@@ -11,13 +11,10 @@ from __future__ import annotations
 import json
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,6 +25,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+from tests.procs import free_port, start_app, stop, wait_http  # noqa: E402,F401  (re-exported)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -46,13 +45,6 @@ def seconds(fn: Callable[[], Any]) -> tuple[Any, float]:
     start = time.perf_counter()
     result = fn()
     return result, time.perf_counter() - start
-
-
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def when() -> str:
@@ -110,35 +102,6 @@ def build_index(env: dict[str, str]) -> None:
                    check=True, capture_output=True, timeout=600)
 
 
-def start_app(env: dict[str, str], log: Path) -> subprocess.Popen:
-    """``python app.py`` in the background, its output to ``log``."""
-    with open(log, "wb") as out:
-        return subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=out,
-                                stderr=subprocess.STDOUT)
-
-
 def wait_page(url: str, proc: subprocess.Popen, timeout: float = 180) -> float:
-    """Seconds from now until ``url`` answers 200 (the app's page is served)."""
-    start = time.perf_counter()
-    while time.perf_counter() - start < timeout:
-        if proc.poll() is not None:
-            raise RuntimeError(f"app.py exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as r:
-                if r.status == 200:
-                    return time.perf_counter() - start
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.05)
-    raise TimeoutError(f"{url} not served in {timeout} s")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    """End a process started here (and wait for it)."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    """Seconds from now until ``url`` answers (the app's page is served)."""
+    return wait_http(url, proc, timeout, interval=0.05)

@@ -5,15 +5,12 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -23,8 +20,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-from assistant.core import Assistant  # noqa: E402
+from procs import ProcessDied, free_port, start_app, stop, wait_http  # noqa: E402
+
 from assistant.settings import Settings  # noqa: E402
+
+if TYPE_CHECKING:
+    from assistant.core import Assistant
 
 #: ASSISTANT_TEST_CHROMA=server runs the tests against a `chroma run` server.
 SERVER_MODE = os.environ.get("ASSISTANT_TEST_CHROMA", "") == "server"
@@ -33,30 +34,12 @@ SEED_DIR = ROOT / "tests" / "data"
 SEED = SEED_DIR / "course-ia-financement.md"
 
 
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def wait_http_ok(url: str, proc: subprocess.Popen, log: Path, timeout: float) -> float:
     """Seconds until ``url`` answers (any HTTP status < 500); fails if the app dies."""
-    start = time.monotonic()
-    while time.monotonic() - start < timeout:
-        if proc.poll() is not None:
-            pytest.fail(f"app.py exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as r:
-                if r.status == 200:
-                    return time.monotonic() - start
-        except urllib.error.HTTPError as e:
-            if e.code < 500:
-                return time.monotonic() - start
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.25)
-    pytest.fail(f"app.py did not serve {url} in {timeout} s:\n{log.read_text()[-3000:]}")
+    try:
+        return wait_http(url, proc, timeout)
+    except (ProcessDied, TimeoutError) as exc:
+        pytest.fail(f"{exc}:\n{log.read_text()[-3000:]}")
 
 
 @contextlib.contextmanager
@@ -65,9 +48,7 @@ def running_app(env: dict[str, str], log: Path, timeout: float = 120) -> Iterato
     page serves, stops it afterwards and checks its log holds no traceback."""
     port = free_port()
     env = {**env, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1"}
-    with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env,
-                                stdout=out, stderr=subprocess.STDOUT)
+    proc = start_app(env, log)
     url = f"http://127.0.0.1:{port}/"
     try:
         wait_http_ok(url, proc, log, timeout)
@@ -93,16 +74,6 @@ def start_chroma(data: Path, log: Path, timeout: float = 60) -> tuple[subprocess
         stop(proc)
         raise
     return proc, url
-
-
-def stop(proc: subprocess.Popen, timeout: float = 10) -> None:
-    """Terminate a process started by a test, killing it if it lingers ``timeout`` s."""
-    proc.terminate()
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 @pytest.fixture(scope="session")
@@ -158,6 +129,8 @@ def settings(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory,
 @pytest.fixture(scope="session")
 def assistant(settings: Settings) -> Assistant:
     """One assistant for the session (the models load once); read-only use only."""
+    from assistant.core import Assistant  # here: the unit tests never load the pipeline
+
     return Assistant(settings)
 
 

@@ -10,10 +10,10 @@ import pytest
 from langchain_core.documents import Document
 
 from assistant.answer import ExtractiveAnswerer
+from assistant.conversation import contextual_query, reply_names
 from assistant.core import Assistant
 from assistant.features import name_groups
 from assistant.lexical import Analyzer
-from assistant.retrieval import contextual_query, reply_names
 from assistant.scoring import SentenceScorer, question_focus, question_needs, question_type
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import threading
 import urllib.error
 import urllib.request
@@ -18,6 +17,7 @@ import pytest
 from conftest import ROOT, SEED, free_port, stop, wait_http_ok
 from gradio_client import Client
 from local_page import PageServer, serve_page
+from procs import start_app as start_app_process
 
 from assistant.core import Assistant
 from assistant.settings import Settings
@@ -41,9 +41,7 @@ def start_app(env: dict[str, str], log: Path) -> tuple[subprocess.Popen, str]:
     """`python app.py` on a free port; returns (process, url) once the page serves."""
     port = free_port()
     env = {**env, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1"}
-    out = log.open("w")
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env,
-                            stdout=out, stderr=subprocess.STDOUT)
+    proc = start_app_process(env, log)
     url = f"http://127.0.0.1:{port}/"
     wait_http_ok(url, proc, log, START_TIMEOUT)
     return proc, url
@@ -156,11 +154,6 @@ def test_auth_required_when_configured(settings: Settings,
 
 # -- the same endpoints over a fake assistant (no models): history, errors, escaping --
 
-class _FakeStore:
-    def passages(self) -> list:
-        return []
-
-
 class FakeAssistant:
     """Records what the UI passes to ask(); answers with a hostile passage."""
 
@@ -169,7 +162,6 @@ class FakeAssistant:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.store = _FakeStore()
         self.calls: list[tuple[str, list | None]] = []
 
     def ensure_index(self) -> None:
@@ -195,11 +187,16 @@ class FakeAssistant:
         return Answer("D’après l’article : Zorglub a levé 3 milliards de dollars. [1]", [doc],
                       language="fr", quotes=["Zorglub a levé 3 milliards de dollars."])
 
-    def ask_stream(self, question: str, history: list | None = None):
+    def articles(self) -> list[dict]:
+        return []
+
+    def chat(self, question: str, history: list | None = None, k: int = 4):
+        from assistant.core import Reply
+
         answer = self.ask(question, history)
-        for n in range(1, len(answer.text), 12):
+        for n in range(1, len(answer.text), 12):  # as an LLM answer grows
             yield answer.text[:n]
-        yield answer
+        yield Reply(answer)
 
     def retrieve(self, question: str, k: int = 4, history: list | None = None,
                  where: dict | None = None) -> list:

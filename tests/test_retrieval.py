@@ -16,8 +16,8 @@ import assistant as api
 from assistant import core
 from assistant.core import Assistant
 from assistant.glossary import expand
-from assistant.indexing import date_span
 from assistant.lc_retriever import AssistantRetriever
+from assistant.metadata import date_span
 from assistant.retrieval import Leg, Retriever, where_clause
 from assistant.settings import Settings
 

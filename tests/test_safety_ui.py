@@ -17,14 +17,11 @@ from conftest import free_port
 from markdown_it import MarkdownIt
 
 from assistant.answer import Answer
+from assistant.core import Reply
 from assistant.indexing import RefreshReport
+from assistant.ingest import save_text
 from assistant.settings import Settings
 from assistant.ui import build_app, launch_options, user_text
-
-
-class _Store:
-    def passages(self) -> list:
-        return []
 
 
 class FakeAssistant:
@@ -32,7 +29,6 @@ class FakeAssistant:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.store = _Store()
         self.seen: list[tuple[str, str]] = []
         self.fail = False
 
@@ -45,8 +41,14 @@ class FakeAssistant:
             raise RuntimeError("the index is broken")
         return RefreshReport(added=[Path(s).stem for s in sources or []])
 
-    def ask_stream(self, question: str, history: list | None = None) -> Iterator:
-        yield Answer("Les articles ne répondent pas à cette question.")
+    def articles(self) -> list[dict]:
+        return []
+
+    def add_text(self, title: str, text: str) -> str:
+        return save_text(title, text, Path(self.settings.corpus_dir))
+
+    def chat(self, question: str, history: list | None = None, k: int = 4) -> Iterator:
+        yield Reply(Answer("Les articles ne répondent pas à cette question."))
 
     def retrieve(self, question: str, k: int = 4, history: list | None = None) -> list:
         return []

@@ -12,7 +12,7 @@ import socket
 
 import httpx
 import pytest
-from conftest import free_port
+from procs import free_port
 
 from assistant.fetch import FetchError, address_refusal, check_url, embedded_ipv4, fetch
 

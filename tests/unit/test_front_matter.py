@@ -115,8 +115,9 @@ def test_metadata_names_no_server_path_and_no_non_web_link(tmp_path: Path) -> No
 
 
 def test_the_tests_corpus_is_the_seed_fixture_not_the_users_folder(corpus_dir: Path) -> None:
-    from conftest import ROOT, SEED
+    from procs import ROOT
 
-    assert SEED.parent != ROOT / "corpus"
-    assert [p.name for p in corpus_dir.iterdir()] == [SEED.name]
-    assert (corpus_dir / SEED.name).read_bytes() == SEED.read_bytes()
+    seed = ROOT / "tests" / "data" / "course-ia-financement.md"
+    assert seed.parent != ROOT / "corpus"
+    assert [p.name for p in corpus_dir.iterdir()] == [seed.name]
+    assert (corpus_dir / seed.name).read_bytes() == seed.read_bytes()

@@ -10,7 +10,7 @@ from assistant.chunking import chunk_article
 from assistant.sources import Article, SourceError, load_article
 from assistant.text import split_sentences
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "tests" / "data" / "course-ia-financement.md"
 
 

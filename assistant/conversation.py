@@ -1,0 +1,94 @@
+"""The conversation: earlier questions and replies, follow-ups, and the text to search
+for a follow-up ("How much has *it* raised?" means the name the last reply gave).
+
+Used by retrieval (the search text) and by the answerers (what a reply may name).
+"""
+
+from __future__ import annotations
+
+import re
+
+from .text import clean
+
+_ANAPHORA = re.compile(
+    r"\b(it|its|they|them|their|this|that|these|those|he|she|his|her|there|"
+    r"il|elle|ils|elles|cela|ça|celui|celle|ceux|sa|son|ses|leur|leurs|lui|y)\b",
+    re.IGNORECASE,
+)
+_NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w’'-]*|\b\w*[A-Z]\w*[A-Z0-9]\w*\b|\b\d{4}\b")
+
+
+# Acronyms that name no one: "its AI model" still leans on the conversation.
+_GENERIC_NAMES = {"ai", "ia", "ceo", "pdg", "us", "usa", "uk", "eu", "ue", "tech"}
+
+
+def user_turns(history: list[dict] | None) -> list[str]:
+    """The user's earlier questions, oldest first, from an OpenAI-style message list."""
+    out: list[str] = []
+    for msg in history or []:
+        if isinstance(msg, dict) and msg.get("role") == "user":
+            content = msg.get("content")
+            if isinstance(content, str) and content.strip():
+                out.append(clean(content))
+    return out
+
+
+def is_follow_up(question: str) -> bool:
+    """A question that leans on the conversation: no name of its own, and a pronoun
+    or hardly any words ("Combien au total ?")."""
+    if _names(question):
+        return False
+    return bool(_ANAPHORA.search(question)) or len(re.findall(r"\w{3,}", question)) <= 3
+
+
+def last_reply(history: list[dict] | None) -> str | None:
+    """The assistant's reply to the user's last question, if the history has it."""
+    for msg in reversed(history or []):
+        if isinstance(msg, dict) and msg.get("role") == "user":
+            return None
+        if isinstance(msg, dict) and msg.get("role") == "assistant":
+            content = msg.get("content")
+            return clean(content) if isinstance(content, str) else None
+    return None
+
+
+def _names(text: str) -> list[str]:
+    """Names in ``text`` (possessive 's dropped), first seen first, no years."""
+    out: list[str] = []
+    for m in _NAME.finditer(text.strip()):
+        name = re.sub(r"['’]s?$", "", m.group(0))
+        if name and not name.isdigit() and name.lower() not in _GENERIC_NAMES and name not in out:
+            out.append(name)
+    return out
+
+
+def reply_names(reply: str, question: str) -> list[str]:
+    """The names a reply brings that its question did not have: what "it" or
+    "they" in the next question most likely stands for."""
+    # The lead ("According to the article (in French, original text):", perhaps after
+    # the item written for the reader and the latest figure's date) names nobody.
+    body = re.sub(r"\[\d+\]", " ", re.sub(r"^.{0,160}?:\s", "", reply, count=1))
+    asked = {n.lower() for n in _names(question)}
+    return [n for n in _names(body) if n.lower() not in asked][:2]
+
+
+def contextual_query(question: str, history: list[dict] | None) -> str:
+    """The text to search for: the question, plus, for follow-ups, the previous
+    question and the names its answer brought ("Who is OpenAI's challenger?" →
+    "…Anthropic…" → "How much has *it* raised?")."""
+    previous = user_turns(history)
+    if previous and is_follow_up(question):
+        # A follow-up keeps the conversation's subjects but asks something new:
+        # search for the names, not for what the previous question asked.
+        reply = last_reply(history)
+        names = _names(previous[-1]) + (reply_names(reply, previous[-1]) if reply else [])
+        # A chain of follow-ups ("Who backs it?" → "And who founded it?") still means
+        # the names of the last question that had any.
+        for earlier in reversed(previous[:-1]):
+            if names:
+                break
+            names = _names(earlier)
+        if names:
+            return " ".join([question, *names])
+        return f"{previous[-1]} {question}"
+    return question

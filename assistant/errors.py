@@ -1,0 +1,25 @@
+"""The errors the assistant raises on purpose, under one base.
+
+Each keeps the built-in base it always had (a bad source is still a ``ValueError``,
+a damaged index still a ``RuntimeError``), so existing ``except`` clauses keep
+working; new callers catch :class:`AssistantError` and let library bugs through.
+"""
+
+from __future__ import annotations
+
+
+class AssistantError(Exception):
+    """Base of every error the assistant raises about its input, sources or index;
+    the message is one line meant for the user."""
+
+
+class SourceError(AssistantError, ValueError):
+    """An article source that cannot be read; the message says why."""
+
+
+class InvalidRequest(AssistantError, ValueError):
+    """A value the assistant cannot take (``k`` out of range, …)."""
+
+
+class InvalidType(AssistantError, TypeError):
+    """An argument of the wrong type (a question that is not a str, …)."""

@@ -1,0 +1,331 @@
+"""What the page does, as plain Python: a :class:`Handlers` object per page, whose
+methods Gradio calls (and tests call directly, without launching anything).
+
+Every handler catches its errors: the user sees one kind line, the log gets the
+stack trace. The handlers talk only to :class:`~assistant.core.Assistant`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import gradio as gr
+
+from ..answer import MESSAGES
+from ..core import Reply
+from ..indexing import Progress, RefreshReport
+from ..readers import suffix_refusal
+from ..sources import SourceError
+from .labels import LABELS, k_of, lang_of
+from .render import (
+    answer_markdown,
+    articles_html,
+    doc_to_dict,
+    esc,
+    header,
+    mode_text,
+    passages_html,
+    plain_history,
+    report_html,
+    user_text,
+)
+
+if TYPE_CHECKING:
+    from ..core import Assistant
+
+log = logging.getLogger(__name__)
+
+_WEB_URL = re.compile(r"^https?://", re.IGNORECASE)
+#: "Leave this output as it is" (a Gradio update that changes nothing).
+SKIP = gr.skip()
+
+
+class ArticleList:
+    """The indexed articles (see :meth:`Assistant.articles`), cached until reloaded."""
+
+    def __init__(self, assistant: Assistant):
+        self.assistant = assistant
+        self.cached: list[dict] | None = None
+        self._lock = threading.Lock()
+
+    def rows(self, reload: bool = False) -> list[dict]:
+        """The articles' rows, read from the index on first use or ``reload``."""
+        with self._lock:
+            if self.cached is None or reload:
+                self.cached = self.assistant.articles()
+            return self.cached
+
+    def html(self, lang: str, reload: bool = False) -> str:
+        """The list as HTML (an error line if the index cannot be read)."""
+        try:
+            rows: list[dict] | None = self.rows(reload)
+        except Exception:
+            log.exception("cannot list the indexed articles")
+            rows = None
+        return articles_html(rows, lang)
+
+
+def upload_paths(files: Any) -> list[str]:
+    """The paths of a gr.File payload: FileData dicts (raw payload), paths, or None."""
+    if not isinstance(files, list | tuple):
+        files = [files] if files else []
+    paths = [str(f.get("path") or "") if isinstance(f, dict) else str(f or "") for f in files]
+    return [p for p in paths if p]
+
+
+class ArticleAdder:
+    """The work of the "Add articles" panel: check what was given, then refresh.
+
+    Files must be uploads (inside Gradio's upload folder) of at most
+    ``settings.max_upload_bytes``; the URL box takes only http(s) addresses (so no
+    server path can be slipped in), fetched under the private-address rule of
+    ``settings.allow_private_urls``; pasted text is saved with :meth:`Assistant.add_text`.
+    Everything else goes through :meth:`Assistant.refresh`, which writes inside
+    the corpus folder only and never drops what is already indexed.
+    """
+
+    def __init__(self, assistant: Assistant, upload_dir: Path | str | None = None):
+        self.assistant = assistant
+        self.upload_dir = Path(upload_dir or gr.utils.get_upload_folder()).resolve()
+
+    def _check_upload(self, path: Path, limit: int, t: dict[str, str]) -> str:
+        """Why this uploaded file is refused ('' if it is not)."""
+        try:
+            resolved = path.resolve(strict=True)
+            size = resolved.stat().st_size
+        except OSError:
+            return "no such file"
+        if not resolved.is_relative_to(self.upload_dir):
+            return t["not_upload"]
+        if suffix_refusal(resolved.suffix):
+            return suffix_refusal(resolved.suffix)
+        if size > limit:
+            return t["too_big"].format(size=size, limit=limit)
+        return ""
+
+    def discard_uploads(self, files: list | None) -> None:
+        """Delete the uploaded ``files`` and their emptied folders (Gradio keeps every
+        upload forever). Anything outside the upload folder is left alone."""
+        for f in files or []:
+            try:
+                path = Path(str(getattr(f, "path", None) or f)).resolve(strict=True)
+            except OSError:
+                continue
+            if not path.is_file() or not path.is_relative_to(self.upload_dir):
+                continue
+            try:
+                path.unlink()
+                if path.parent != self.upload_dir:  # <upload folder>/<hash>/<name>
+                    path.parent.rmdir()
+            except OSError as exc:  # e.g. the folder holds another upload: it stays
+                log.debug("upload %s not fully removed: %s", path, exc)
+
+    def add(self, files: list | None, urls: str | None, title: str | None,
+            text: str | None, lang: str = "fr",
+            progress: Progress | None = None) -> RefreshReport:
+        """Add the uploaded ``files``, the ``urls`` (one per line) and the pasted text;
+        the refresh report, with every refusal among its errors as (name, reason)."""
+        t = LABELS.get(lang, LABELS["fr"])
+        settings = self.assistant.settings
+        limit = int(settings.max_upload_bytes)
+        errors: list[tuple[str, str]] = []
+        sources: list[str] = []
+        names: dict[str, str] = {}
+        for f in files or []:
+            path = Path(str(getattr(f, "path", None) or f))
+            name = Path(str(getattr(f, "orig_name", None) or path.name)).name
+            reason = self._check_upload(path, limit, t)
+            if reason:
+                errors.append((name, reason))
+            else:
+                sources.append(str(path.resolve()))
+                names[sources[-1]] = name
+        for url in (urls or "").split():
+            if _WEB_URL.match(url):
+                sources.append(url)
+            else:
+                errors.append((url[:200], t["not_url"]))
+        title, text = (title or "").strip(), (text or "").strip()
+        saved = False
+        if text:
+            size = len(text.encode("utf-8"))
+            if size > limit:
+                errors.append((title or t["pasted"], t["too_big"].format(size=size,
+                                                                         limit=limit)))
+            else:
+                try:
+                    self.assistant.add_text(title, text)
+                    saved = True
+                except (SourceError, OSError) as exc:
+                    errors.append((title or t["pasted"], str(exc)))
+        elif title:
+            errors.append((title, t["no_text"]))
+        if not (files or sources or errors or saved):
+            return RefreshReport(errors=[("", t["add_nothing"])])
+        if not (sources or saved):
+            return RefreshReport(errors=errors)
+        report = self.assistant.refresh(sources or None, progress=progress)
+        report.errors = errors + [(names.get(src, src), msg) for src, msg in report.errors]
+        return report
+
+
+
+#: The components set_language relabels, by name (layout.py maps names to components).
+RELABELLED = ("header", "chatbot", "msg", "send", "clear", "examples", "settings", "k",
+              "lang", "mode", "articles_acc", "articles", "refresh", "passages_acc", "found",
+              "add_acc", "add_files", "add_urls", "add_title", "add_text", "add_btn")
+
+
+class Handlers:
+    """The page's event handlers and API functions over one :class:`Assistant`."""
+
+    def __init__(self, assistant: Assistant, upload_dir: Path | str | None = None):
+        self.assistant = assistant
+        self.articles = ArticleList(assistant)
+        self.adder = ArticleAdder(assistant, upload_dir)
+        s = assistant.settings
+        self.default_k = k_of(s.default_k, 4)
+        self.configured = "extractive" if getattr(s, "llm", "none") == "none" else \
+            f"{s.llm}:{getattr(s, 'llm_model', '')}".rstrip(":")
+
+    def mode(self, lang: str, mode: str = "", notice: str = "") -> str:
+        """The answer mode line (the configured mode unless an answer said otherwise)."""
+        return mode_text(lang, self.configured, mode, notice)
+
+    def respond(self, message: str, chat: list | None, history: list | None, k: Any,
+                lang: Any) -> Iterator[tuple]:
+        """A chat turn: (textbox, chat, history, passages panel, mode line) after the
+        question is shown, as an LLM answer grows, and once it is complete. One
+        search per turn feeds the answer and the passages panel."""
+        lang = lang_of(lang)
+        t = LABELS[lang]
+        chat = list(chat or [])
+        history = list(history or [])
+        message = message if isinstance(message, str) else ""
+        if message.strip():
+            chat.append({"role": "user", "content": user_text(message)})
+        chat.append({"role": "assistant", "content": t["thinking"]})
+        yield "", chat, history, SKIP, SKIP
+        reply = None
+        try:
+            for item in self.assistant.chat(message, history, k_of(k, self.default_k)):
+                if isinstance(item, Reply):
+                    reply = item
+                elif item:
+                    chat[-1] = {"role": "assistant", "content": esc(item) + " ▌"}
+                    yield "", chat, history, SKIP, SKIP
+            if reply is None:
+                raise RuntimeError("the answer stream ended without an answer")
+        except (ValueError, TypeError) as e:
+            log.warning("bad question %r: %s", message[:200], e)
+            chat[-1] = {"role": "assistant", "content": esc(t["bad_input"])}
+            yield "", chat, history, SKIP, SKIP
+            return
+        except Exception:
+            log.exception("answering %r failed", message[:200])
+            chat[-1] = {"role": "assistant", "content": esc(t["error"])}
+            yield "", chat, history, SKIP, SKIP
+            return
+        answer = reply.answer
+        if not message.strip() and not answer.sources and lang in MESSAGES:
+            answer.text = MESSAGES[lang]["empty"]  # in the interface's language
+        chat[-1] = {"role": "assistant", "content": answer_markdown(answer, lang)}
+        if message.strip():
+            history += [{"role": "user", "content": message},
+                        {"role": "assistant", "content": answer.text}]
+        yield ("", chat, history, passages_html(reply.passages, lang),
+               self.mode(lang, answer.mode, answer.notice))
+
+    def clear(self, lang: Any) -> tuple:
+        """An empty chat, history and passages panel."""
+        return [], [], passages_html([], lang_of(lang))
+
+    def load_articles(self, lang: Any) -> str:
+        """The article list (cached)."""
+        return self.articles.html(lang_of(lang))
+
+    def reload_articles(self, lang: Any) -> str:
+        """The article list, read again from the index."""
+        return self.articles.html(lang_of(lang), reload=True)
+
+    def add_articles(self, files: Any, urls: str | None, title: str | None,
+                     text: str | None, lang: Any,
+                     progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
+        """Add what the panel was given: (report, article list, file box, URL box,
+        title, text). The uploads are always deleted; the text boxes are emptied
+        unless something failed (for the user to fix)."""
+        lang = lang_of(lang)
+        t = LABELS[lang]
+        files = upload_paths(files)
+        progress(0, desc=t["add_reading"])  # Gradio's bar; outside an event, nothing
+
+        def on_progress(done: int, total: int, article_id: str) -> None:
+            progress((done, total), desc=f"{t['add_embedding']} · {article_id}",
+                     unit="passages")
+
+        try:
+            report = self.adder.add(files, urls, title, text, lang, on_progress)
+        except Exception:
+            log.exception("adding articles failed")
+            report = RefreshReport(errors=[("", t["error"])])
+        finally:
+            self.adder.discard_uploads(files)  # copied into the corpus, or refused
+        keep = bool(report.errors)
+        cleared = (None, *((SKIP,) * 3 if keep else ("", "", "")))
+        listed = self.articles.html(lang, reload=True) if report.changed else SKIP
+        try:
+            titles = {r["article_id"]: str(r["title"]) for r in self.articles.rows()}
+        except Exception:  # the list already said so; the report shows ids then
+            titles = {}
+        return (report_html(report, lang, titles), listed, *cleared)
+
+    def set_language(self, lang: Any) -> dict[str, Any]:
+        """The page's words in ``lang``: {component name (see RELABELLED): update}."""
+        lang = lang_of(lang)
+        t = LABELS[lang]
+        labels = {"chatbot": "chat", "k": "k", "lang": "lang", "add_files": "add_files",
+                  "add_urls": "add_urls", "add_title": "add_title", "add_text": "add_text",
+                  "settings": "settings", "articles_acc": "articles",
+                  "passages_acc": "passages", "add_acc": "add"}
+        values = {"send": "send", "clear": "clear", "refresh": "refresh", "add_btn": "add_btn"}
+        out: dict[str, Any] = {name: gr.update(label=t[key]) for name, key in labels.items()}
+        out.update({name: gr.update(value=t[key]) for name, key in values.items()})
+        out["msg"] = gr.update(label=t["input"], placeholder=t["placeholder"])
+        out["header"] = header(lang)
+        out["examples"] = t["examples"]
+        out["mode"] = self.mode(lang)
+        out["articles"] = self.articles.html(lang) if self.articles.cached is not None else SKIP
+        out["found"] = SKIP
+        return out
+
+    def chat_api(self, message: str, history: list | None = None) -> str:
+        """Answer a question about the indexed articles: the answer text with [n] markers,
+        then its numbered sources (HTML). ``history`` is the conversation so far as
+        [{"role": "user"|"assistant", "content": str}, …]."""
+        try:
+            answer = self.assistant.ask(message if isinstance(message, str) else "",
+                                        plain_history(history))
+        except (ValueError, TypeError) as e:
+            log.warning("bad API question: %s", e)
+            return LABELS["en"]["bad_input"]
+        except Exception:
+            log.exception("API /chat failed")
+            return LABELS["en"]["error"]
+        return answer_markdown(answer, answer.language)
+
+    def retrieve_api(self, question: str, k: int = 4) -> list[dict]:
+        """The k (1..50) passages that best answer the question, best first, each as
+        {"text", "title", "source", "score", + metadata}."""
+        try:
+            docs = self.assistant.retrieve(question, int(k) if not isinstance(k, bool) else k)
+        except (ValueError, TypeError) as e:
+            raise gr.Error(f"Invalid request: {e}", print_exception=False) from None
+        except Exception:
+            log.exception("API /retrieve failed")
+            raise gr.Error(LABELS["en"]["error"], print_exception=False) from None
+        return [doc_to_dict(d) for d in docs]

@@ -1,0 +1,114 @@
+"""The page's layout (Gradio Blocks) and its wiring to :class:`Handlers`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import gradio as gr
+from starlette.middleware import Middleware
+
+from ..settings import Settings
+from ..sources import SUFFIXES
+from ..web_guard import LoginGuard, LoginPageGuard, LoginThrottle
+from .handlers import RELABELLED, Handlers
+from .labels import CSS, EXAMPLES, LABELS, MAX_K_UI
+from .render import esc, header, passages_html
+
+if TYPE_CHECKING:
+    from ..core import Assistant
+
+
+def build_app(assistant: Assistant) -> gr.Blocks:
+    """The chat page over ``assistant`` (nothing is loaded until first use)."""
+    h = Handlers(assistant)
+    t0 = LABELS["fr"]
+    c: dict[str, Any] = {}  # the components, by the names the handlers use
+    with gr.Blocks(title="Assistant actualités · News assistant", fill_width=True) as demo:
+        history = gr.State([])
+        c["header"] = gr.Markdown(header("fr"), elem_id="header")
+        with gr.Row(equal_height=False, elem_id="main-row"):
+            with gr.Column(scale=3, min_width=320):
+                c["chatbot"] = gr.Chatbot(
+                    label=t0["chat"], show_label=False, elem_id="chat", height=560,
+                    latex_delimiters=[], buttons=["copy"], feedback_options=None, autoscroll=True,
+                )
+                with gr.Row(equal_height=True):
+                    c["msg"] = gr.Textbox(
+                        label=t0["input"], placeholder=t0["placeholder"], show_label=False,
+                        lines=1, max_lines=4, scale=5, autofocus=True, elem_id="question",
+                        max_length=assistant.settings.max_question_chars,
+                    )
+                    c["send"] = gr.Button(t0["send"], variant="primary", scale=1, min_width=90,
+                                          elem_id="send")
+                c["examples"] = gr.Markdown(t0["examples"])
+                with gr.Row(elem_id="examples-row"):
+                    example_buttons = [gr.Button(q, size="sm", variant="secondary", min_width=150)
+                                       for q in EXAMPLES]
+                c["clear"] = gr.Button(t0["clear"], size="sm", variant="secondary",
+                                       elem_id="clear")
+                with gr.Accordion(t0["passages"], open=False, elem_id="passages-acc") as acc:
+                    c["passages_acc"] = acc
+                    c["found"] = gr.HTML(passages_html([], "fr"), elem_id="passages")
+            with gr.Column(scale=1, min_width=260, elem_id="side"):
+                with gr.Accordion(t0["settings"], open=True) as c["settings"]:
+                    c["lang"] = gr.Radio([("Français", "fr"), ("English", "en")], value="fr",
+                                         label=t0["lang"], elem_id="lang")
+                    c["k"] = gr.Slider(1, MAX_K_UI, value=h.default_k, step=1, label=t0["k"],
+                                       elem_id="k")
+                c["mode"] = gr.Markdown(h.mode("fr"), elem_id="mode")
+                with gr.Accordion(t0["articles"], open=True) as c["articles_acc"]:
+                    c["articles"] = gr.HTML(
+                        f'<div class="articles"><p>{esc(t0["loading"])}</p></div>',
+                        elem_id="articles")
+                    c["refresh"] = gr.Button(t0["refresh"], size="sm")
+                with gr.Accordion(t0["add"], open=False, elem_id="add-acc") as c["add_acc"]:
+                    c["add_files"] = gr.File(
+                        label=t0["add_files"], file_count="multiple", type="filepath",
+                        file_types=list(SUFFIXES), elem_id="add-files", height=140)
+                    c["add_urls"] = gr.Textbox(label=t0["add_urls"], lines=2, max_lines=8,
+                                               placeholder="https://…", elem_id="add-urls")
+                    c["add_title"] = gr.Textbox(label=t0["add_title"], lines=1, max_length=300,
+                                                elem_id="add-title")
+                    c["add_text"] = gr.Textbox(label=t0["add_text"], lines=4, max_lines=12,
+                                               elem_id="add-text")
+                    c["add_btn"] = gr.Button(t0["add_btn"], variant="primary", size="sm",
+                                             elem_id="add-btn")
+                    add_report = gr.HTML(f'<div class="add-report"><p class="art-meta">'
+                                         f'{esc(t0["add_none"])}</p></div>', elem_id="add-report")
+
+        ui: dict[str, Any] = {"api_visibility": "private"}
+        ins = [c["msg"], c["chatbot"], history, c["k"], c["lang"]]
+        outs = [c["msg"], c["chatbot"], history, c["found"], c["mode"]]
+        c["msg"].submit(h.respond, ins, outs, **ui)
+        c["send"].click(h.respond, ins, outs, **ui)
+        for b in example_buttons:
+            b.click(lambda q: q, b, c["msg"], queue=False, **ui).then(h.respond, ins, outs, **ui)
+        c["clear"].click(h.clear, [c["lang"]], [c["chatbot"], history, c["found"]],
+                         queue=False, **ui)
+        c["refresh"].click(h.reload_articles, [c["lang"]], [c["articles"]], **ui)
+        # One refresh at a time, apart from the chat's workers: questions go on meanwhile.
+        # preprocess=False: gr.File's preprocessing leaves an empty temporary file
+        # behind per upload, under a name it forgets; the handler takes the raw
+        # payload (uploads already checked to be in Gradio's upload folder).
+        boxes = [c["add_files"], c["add_urls"], c["add_title"], c["add_text"]]
+        c["add_btn"].click(h.add_articles, [*boxes, c["lang"]], [add_report, c["articles"], *boxes],
+                           concurrency_limit=1, concurrency_id="add-articles",
+                           show_progress_on=[add_report], preprocess=False, **ui)
+        c["lang"].change(lambda lang: {c[n]: v for n, v in h.set_language(lang).items()},
+                         [c["lang"]], [c[n] for n in RELABELLED], queue=False, **ui)
+        demo.load(h.load_articles, [c["lang"]], [c["articles"]], **ui)
+        gr.api(h.chat_api, api_name="chat")
+        gr.api(h.retrieve_api, api_name="retrieve")
+    return demo
+
+
+def launch_options(settings: Settings | None = None) -> dict:
+    """Extra keyword arguments for ``demo.launch``: the CSS and theme (Gradio 6 takes
+    them there), the upload size limit (``ASSISTANT_MAX_UPLOAD_BYTES``), which Gradio
+    enforces before a file is stored, the login throttle (``ASSISTANT_LOGIN_*``) and
+    a login page without the API description."""
+    s = settings or Settings()
+    throttle = LoginThrottle(s.login_max_failures, s.login_window, s.login_backoff_max)
+    return {"css": CSS, "theme": gr.themes.Soft(), "max_file_size": s.max_upload_bytes,
+            "app_kwargs": {"middleware": [Middleware(LoginGuard, throttle=throttle),
+                                          Middleware(LoginPageGuard)]}}

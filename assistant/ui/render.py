@@ -1,0 +1,219 @@
+"""Pure renderers: answers, sources, passages, article lists and reports as HTML or
+Markdown. No Gradio, no I/O: every function maps values to text.
+
+Every piece of article text is HTML-escaped before it is put into the page.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import string
+from typing import TYPE_CHECKING, Any
+
+from ..metadata import web_url
+from .labels import LABELS, MAX_REPORT_IDS
+
+if TYPE_CHECKING:
+    from ..answer import Answer
+    from ..indexing import RefreshReport
+
+#: The sources block starts with this; it is cut off before history goes back to ask().
+SOURCES_MARK = '<div class="sources">'
+
+
+def esc(value: Any) -> str:
+    """HTML-escaped text (quotes too): safe inside elements and attributes."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+#: ASCII punctuation, which Markdown may give a meaning to, minus what html.escape turns
+#: into entities (a backslash before an entity would show the entity's text).
+_MARKDOWN_PUNCT = re.compile(
+    "([" + re.escape("".join(c for c in string.punctuation if c not in "&<>\"'")) + "])")
+
+
+def user_text(message: str) -> str:
+    """The user's message for the chat, shown as typed: the Chatbot renders Markdown, so
+    every punctuation mark is backslash-escaped (``**bold**`` and links stay text) and
+    the HTML is escaped; indentation is dropped, since it would make a code block."""
+    lines = "\n".join(line.lstrip() for line in message.splitlines())
+    return esc(_MARKDOWN_PUNCT.sub(r"\\\1", lines))
+
+
+def highlight(text: str, quotes: list[str]) -> str:
+    """``text`` escaped, the quoted sentences wrapped in <mark>, line breaks kept."""
+    out = esc(text)
+    for q in sorted({q for q in quotes if q}, key=len, reverse=True):
+        eq = esc(q)
+        if eq in out:
+            out = out.replace(eq, f"<mark>{eq}</mark>")
+    return out.replace("\n", "<br>")
+
+
+def render_sources(answer: Answer, lang: str = "fr") -> str:
+    """The numbered sources of an answer, as one line of HTML (<details> per source)."""
+    if not answer.sources:
+        return ""
+    t = LABELS.get(lang, LABELS["fr"])
+    items = []
+    for n, doc in enumerate(answer.sources, 1):
+        md = doc.metadata or {}
+        text = doc.page_content or ""
+        title = esc(md.get("title") or md.get("article_id") or md.get("source") or "?")
+        meta = []
+        if md.get("published"):
+            meta.append(esc(md["published"]))
+        url = web_url(md.get("url"))
+        if url:
+            meta.append(f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer">'
+                        f'{t["open"]} ↗</a>')
+        meta_html = f' <span class="src-meta">· {" · ".join(meta)}</span>' if meta else ""
+        quotes = [q for q in answer.quotes if q and q in text]
+        if quotes:
+            quote_html = " … ".join(f"<mark>{esc(q)}</mark>" for q in quotes)
+        else:
+            short = text if len(text) <= 220 else text[:220].rsplit(" ", 1)[0] + "…"
+            quote_html = esc(short)
+        section = md.get("section")
+        section_html = f'<div class="src-section">§ {esc(section)}</div>' if section else ""
+        items.append(
+            f'<details class="source" data-n="{n}"><summary>'
+            f'<span class="src-num">[{n}]</span> <span class="src-title">{title}</span>'
+            f'{meta_html}<span class="src-quote">« {quote_html} »</span></summary>'
+            f'<div class="src-passage">{section_html}{highlight(text, quotes)}</div></details>'
+        )
+    return f'{SOURCES_MARK}<div class="sources-head">{t["sources"]}</div>{"".join(items)}</div>'
+
+
+def answer_markdown(answer: Answer, lang: str = "fr", text: str | None = None) -> str:
+    """The chat message for an answer: its text (escaped), a notice, its sources."""
+    body = esc(answer.text if text is None else text)
+    if answer.notice:
+        body = f'<span class="notice">{esc(answer.notice)}</span>\n\n{body}'
+    sources = render_sources(answer, lang)
+    return f"{body}\n\n{sources}" if sources else body
+
+
+def _content_text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        return str(content.get("text") or content.get("content") or "")
+    if isinstance(content, list | tuple):
+        return " ".join(_content_text(c) for c in content)
+    return ""
+
+
+def plain_history(history: Any) -> list[dict]:
+    """Chat history as [{"role", "content"}] with plain answer text (sources cut off)."""
+    out: list[dict] = []
+    if not isinstance(history, list | tuple):
+        return out
+    for msg in history:
+        if isinstance(msg, dict):
+            role, content = msg.get("role"), msg.get("content")
+        elif isinstance(msg, list | tuple) and len(msg) == 2:  # old [user, bot] pairs
+            for role, content in zip(("user", "assistant"), msg, strict=True):
+                if content:
+                    out.append({"role": role, "content": _content_text(content)})
+            continue
+        else:
+            continue
+        if role not in ("user", "assistant"):
+            continue
+        text = _content_text(content).split(SOURCES_MARK, 1)[0]
+        text = html.unescape(text).strip()
+        if text:
+            out.append({"role": role, "content": text})
+    return out
+
+
+def doc_to_dict(doc: Any) -> dict:
+    """A retrieved passage as a JSON-ready dict: text, title, source, score + metadata."""
+    md = dict(doc.metadata or {})
+    out = {k: v for k, v in md.items() if isinstance(v, str | int | float | bool) or v is None}
+    out["text"] = doc.page_content
+    out["title"] = md.get("title", "")
+    out["source"] = md.get("source", "")
+    out["score"] = float(md.get("score") or 0.0)
+    return out
+
+
+def articles_html(rows: list[dict] | None, lang: str) -> str:
+    """The indexed articles (title, date, language, passages); ``None``: unreadable."""
+    t = LABELS.get(lang, LABELS["fr"])
+    if rows is None:
+        return f'<div class="articles"><p>{esc(t["error"])}</p></div>'
+    if not rows:
+        return f'<div class="articles"><p>{esc(t["no_articles"])}</p></div>'
+    items = []
+    for r in rows:
+        meta = [esc(x) for x in (r["published"], r["language"]) if x]
+        meta.append(f'{r["passages"]} {t["n_passages"]}')
+        items.append(f'<li><b>{esc(r["title"])}</b><br>'
+                     f'<span class="art-meta">{" · ".join(meta)}</span></li>')
+    return (f'<div class="articles"><p class="art-meta">{len(rows)} article(s)</p>'
+            f'<ul>{"".join(items)}</ul></div>')
+
+
+def passages_html(docs: list, lang: str) -> str:
+    """The passages retrieved for the last question (escaped), best first."""
+    t = LABELS.get(lang, LABELS["fr"])
+    if not docs:
+        return f'<div class="passages"><p>{esc(t["passages_none"])}</p></div>'
+    items = []
+    for doc in docs:
+        md = doc.metadata or {}
+        score = float(md.get("score") or 0.0)
+        items.append(
+            f'<li><b>{esc(md.get("title") or "?")}</b> '
+            f'<span class="pass-meta">({t["score"]} {score:.2f})</span><br>'
+            f'{highlight(doc.page_content or "", [])}</li>'
+        )
+    return f'<div class="passages"><ol>{"".join(items)}</ol></div>'
+
+
+def _ids(ids: list[str], titles: dict[str, str]) -> str:
+    shown = ", ".join(esc(titles.get(i) or i) for i in ids[:MAX_REPORT_IDS])
+    return shown + (f" … (+{len(ids) - MAX_REPORT_IDS})" if len(ids) > MAX_REPORT_IDS else "")
+
+
+def report_html(report: RefreshReport, lang: str, titles: dict[str, str] | None = None) -> str:
+    """What adding articles did: counts, the articles added/updated/removed (by title
+    when ``titles`` maps their id to it), each error."""
+    titles = titles or {}
+    t = LABELS.get(lang, LABELS["fr"])
+    groups = [("added", report.added), ("updated", report.updated),
+              ("removed", report.removed), ("unchanged", report.unchanged)]
+    colon = " :" if lang == "fr" else ":"
+    parts = []
+    if report.added or report.updated or report.removed or report.unchanged:
+        counts = " · ".join(f"{len(ids)} {t[key]}" for key, ids in groups)
+        parts.append(f'<p class="add-counts"><b>{t["add_report"]}</b>{colon} {counts}</p>')
+        parts.append("<ul>" + "".join(
+            f'<li class="add-{key}">{t[key]}{colon} {_ids(ids, titles)}</li>'
+            for key, ids in groups[:3] if ids) + "</ul>")
+    if report.errors:
+        items = "".join(f"<li><b>{esc(src)}</b>{colon} {esc(msg)}</li>" if src else
+                        f"<li>{esc(msg)}</li>" for src, msg in report.errors)
+        parts.append(f'<p><b>{t["errors"]} ({len(report.errors)})</b></p>'
+                     f'<ul class="add-errors">{items}</ul>')
+    return f'<div class="add-report">{"".join(parts)}</div>'
+
+
+
+def header(lang: str) -> str:
+    """The page's title and introduction (Markdown)."""
+    t = LABELS[lang]
+    return f"# {t['title']}\n{t['intro']}"
+
+
+def mode_text(lang: str, configured: str, mode: str = "", notice: str = "") -> str:
+    """The answer mode line (Markdown): ``mode`` of the last answer, else ``configured``;
+    a notice (e.g. why the LLM was not used) under it."""
+    t = LABELS[lang]
+    mode = mode or configured
+    shown = t["modes"] if mode == "extractive" else esc(mode)
+    line = f"**{t['mode']}** : {shown}" if lang == "fr" else f"**{t['mode']}**: {shown}"
+    return f"{line}\n\n_{esc(notice)}_" if notice else line

@@ -1,0 +1,71 @@
+"""The whole pipeline with the deterministic fake embedder (no model): Assistant(...)
+takes instances, and one search per chat turn feeds the answer and the passages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fakes import FakeEmbedder
+from langchain_core.documents import Document
+
+from assistant.answer import Answer
+from assistant.core import Assistant, Reply
+from assistant.settings import Settings
+
+
+class Echo:
+    """An answerer that cites its first passage and streams two pieces."""
+
+    name = "echo"
+
+    def __init__(self) -> None:
+        self.seen: list[list[Document]] = []
+
+    def answer(self, question: str, passages: list[Document],
+               history: list[dict] | None = None) -> Answer:
+        self.seen.append(passages)
+        return Answer(f"{passages[0].page_content[:40]} [1]", passages[:1], mode=self.name)
+
+    def stream(self, question: str, passages: list[Document],
+               history: list[dict] | None = None) -> Iterator[str | Answer]:
+        yield "…"
+        yield self.answer(question, passages, history)
+
+    def condense(self, question: str, history: list[dict] | None = None) -> str:
+        return question
+
+
+@pytest.fixture(scope="module")
+def pipeline(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    settings = Settings(corpus_dir=corpus_dir, index_dir=tmp_path_factory.mktemp("index"),
+                        multilingual=False, default_k=2)
+    return Assistant(settings, embedders={"dense": FakeEmbedder()})
+
+
+def test_the_fake_pipeline_indexes_the_seed_and_lists_it(pipeline: Assistant) -> None:
+    (row,) = pipeline.articles()
+    assert row["article_id"] == "course-ia-financement" and row["passages"] > 5
+
+
+def test_one_search_feeds_the_answer_and_the_passages(
+        pipeline: Assistant, monkeypatch: pytest.MonkeyPatch) -> None:
+    searches: list[int] = []
+    search = pipeline._search
+    monkeypatch.setattr(pipeline, "_search", lambda q, k, h, w: searches.append(k) or
+                        search(q, k, h, w))
+    *pieces, reply = pipeline.chat("Combien OpenAI a-t-il levé ?", None, 5)
+    assert pieces == [] and isinstance(reply, Reply)  # extractive: whole at once
+    assert searches == [5] and len(reply.passages) == 5
+    assert {d.id for d in reply.answer.sources} <= {d.id for d in reply.passages[:2]}
+    assert pipeline.ask("Combien OpenAI a-t-il levé ?").text == reply.answer.text
+
+
+def test_an_answerer_instance_plugs_in(pipeline: Assistant) -> None:
+    echo = Echo()
+    other = Assistant(pipeline.settings, embedders=pipeline.embedders, answerer=echo)
+    items = list(other.chat("Combien OpenAI a-t-il levé ?", None, 3))
+    assert items[0] == "…" and isinstance(items[-1], Reply) and other.mode == "echo"
+    assert len(echo.seen[-1]) == 2 and len(items[-1].passages) == 3  # default_k, then k
+    assert items[-1].passages[:2] == echo.seen[-1]

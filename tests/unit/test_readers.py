@@ -1,0 +1,88 @@
+"""The readers (one per format, for files and URLs) and the backend registries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.errors import AssistantError
+from assistant.llm import BACKENDS as LLM_BACKENDS
+from assistant.llm import build_chat_model
+from assistant.onnx_embeddings import BACKENDS as EMBEDDING_BACKENDS
+from assistant.onnx_embeddings import dense_embedder
+from assistant.readers import (
+    BY_SUFFIX,
+    by_media_type,
+    decode,
+    read_html,
+    read_pdf,
+    read_text,
+    suffix_refusal,
+)
+from assistant.settings import Settings
+from assistant.sources import SUFFIXES, SourceError, load_article
+
+PAGE = ("<html><head><title>Le tram arrive</title></head><body><article><h1>Le tram "
+        "arrive</h1><p>" + "La nouvelle ligne de tramway relie le centre à la gare. " * 8
+        + "</p></article></body></html>")
+
+
+def test_every_suffix_has_a_reader() -> None:
+    assert set(BY_SUFFIX) == set(SUFFIXES)
+
+
+@pytest.mark.parametrize(("ctype", "reader"), [
+    ("text/html; charset=utf-8", read_html), ("application/xhtml+xml", read_html),
+    ("", read_html), ("text/plain", read_text), ("application/pdf", read_pdf),
+    ("image/png", None),
+])
+def test_readers_by_media_type(ctype: str, reader: object) -> None:
+    assert by_media_type(ctype) is reader
+
+
+def test_decode_takes_utf8_then_latin1_and_refuses_binary() -> None:
+    assert decode("déjà".encode()) == "déjà"
+    assert decode("déjà".encode("latin-1")) == "déjà"
+    with pytest.raises(SourceError, match="binary"):
+        decode(b"ab\x00cd")
+
+
+def test_the_html_reader_serves_files_and_urls_alike() -> None:
+    as_file, as_url = read_html(PAGE), read_html(PAGE.encode(), "https://e.com/tram")
+    assert "tramway relie le centre" in as_file.text and "tramway" in as_url.text
+    assert as_file.meta["title"] == as_url.meta["title"] == "Le tram arrive"
+
+
+def test_an_html_file_loads_as_an_article(tmp_path: Path) -> None:
+    (tmp_path / "tram.html").write_text(PAGE, "utf-8")
+    article = load_article(tmp_path / "tram.html")
+    assert article.title == "Le tram arrive" and article.language == "fr"
+
+
+def test_a_broken_pdf_is_refused_with_a_reason(tmp_path: Path) -> None:
+    (tmp_path / "x.pdf").write_bytes(b"%PDF-1.4 nothing else")
+    with pytest.raises(SourceError, match=r"x\.pdf: unreadable"):
+        load_article(tmp_path / "x.pdf")
+
+
+def test_backend_registries_name_every_setting_value() -> None:
+    assert set(EMBEDDING_BACKENDS) == {"torch", "onnx", "onnx-int8"}
+    assert set(LLM_BACKENDS) == {"openai", "ollama"}
+    with pytest.raises(AssistantError, match="unknown embedding backend 'gpu'"):
+        dense_embedder("m", "gpu")
+
+
+def test_llm_backends_reach_openai_compatible_endpoints() -> None:
+    assert build_chat_model(Settings(llm="none")) is None
+    url, model, key = LLM_BACKENDS["ollama"](Settings(llm="ollama"))
+    assert url == "http://127.0.0.1:11434/v1" and model == "llama3.2" and key == "ollama"
+    url, model, _ = LLM_BACKENDS["openai"](Settings(llm="openai", llm_model="m"))
+    assert url is None and model == "m"
+
+
+def test_one_refusal_for_unsupported_files() -> None:
+    assert suffix_refusal(".PDF") == suffix_refusal(".md") == ""
+    assert suffix_refusal(".exe") == \
+        "unsupported file type '.exe' (use .md, .markdown, .txt, .html, .htm, .pdf)"
+    assert "'(none)'" in suffix_refusal("")
