@@ -54,6 +54,7 @@ class FeedSite(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), FeedHandler)
         self.hits: collections.Counter = collections.Counter()
         self.conditional: list[dict[str, str]] = []
+        self.not_modified = 0
         self.published = 0
         self.modified = time.time() - 60
         self.delay = 0.0
@@ -136,6 +137,7 @@ class FeedHandler(BaseHTTPRequestHandler):
         else:
             unchanged = False
         if unchanged:
+            site.not_modified += 1
             self.send_response(304)
             for k, v in validators.items():
                 self.send_header(k, v)
