@@ -31,6 +31,8 @@ from starlette.middleware import Middleware
 
 from .answer import MESSAGES, Answer
 from .core import Assistant
+from .feeds_panel import TEXTS as FEEDS_TEXTS
+from .feeds_panel import FeedsPanel
 from .indexing import Progress, RefreshReport, web_url
 from .ingest import save_text
 from .settings import Settings
@@ -525,6 +527,7 @@ def _k(value: Any, default: int) -> int:
 def build_app(assistant: Assistant) -> gr.Blocks:
     """The chat page over ``assistant`` (nothing is loaded until first use)."""
     articles = ArticleList(assistant)
+    feeds = FeedsPanel(assistant.settings.corpus_dir, assistant.settings.watch_every)
     adder = ArticleAdder(assistant)
     default_k = min(max(int(assistant.settings.default_k), 1), MAX_K_UI)
     t0 = LABELS["fr"]
@@ -728,6 +731,13 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                         elem_id="articles",
                     )
                     refresh_btn = gr.Button(t0["refresh"], size="sm")
+                    with gr.Accordion(FEEDS_TEXTS["fr"]["title"], open=False, elem_id="feeds-acc"):
+                        feed_url = gr.Textbox(label=FEEDS_TEXTS["fr"]["url"], lines=1,
+                                              placeholder="https://…/feed.xml", elem_id="feed-url")
+                        with gr.Row():
+                            feed_add = gr.Button(FEEDS_TEXTS["fr"]["add"], size="sm")
+                            feed_remove = gr.Button(FEEDS_TEXTS["fr"]["remove"], size="sm")
+                        feeds_box = gr.HTML(elem_id="feeds")
                 with gr.Accordion(t0["add"], open=False, elem_id="add-acc") as add_acc:
                     add_files = gr.File(
                         label=t0["add_files"], file_count="multiple", type="filepath",
@@ -769,6 +779,11 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             add_acc, add_files, add_urls, add_title, add_text, add_btn,
         ], queue=False, **ui)
         demo.load(load_articles, [lang], [articles_box], **ui)
+        feed_add.click(lambda u, lg: feeds.add(u, _lang(lg)), [feed_url, lang], [feeds_box], **ui)
+        feed_remove.click(lambda u, lg: feeds.remove(u, _lang(lg)), [feed_url, lang], [feeds_box],
+                          **ui)
+        for event in (demo.load, lang.change):
+            event(lambda lg: feeds.html(_lang(lg)), [lang], [feeds_box], **ui)
 
         gr.api(chat_api, api_name="chat")
         gr.api(retrieve_api, api_name="retrieve")

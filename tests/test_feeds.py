@@ -138,3 +138,27 @@ def test_feeds_cli_add_list_remove(tmp_path: Path) -> None:
     gone = run("remove", "not a url")  # a URL never subscribed: said so, status 1
     assert gone.returncode == 1 and gone.stdout == "not subscribed to not a url\n"
     assert FeedBook(tmp_path).subscribed() == [url]
+
+
+def test_feeds_panel_adds_removes_and_shows_each_feeds_status(tmp_path: Path) -> None:
+    from assistant.feeds_panel import FeedsPanel
+
+    panel = FeedsPanel(tmp_path, every=900)
+    assert "Aucun flux suivi." in panel.html("fr") and "900 s" in panel.html("en")
+    assert "Give a feed address." in panel.add("  ", "en")
+    refused = panel.add("javascript:alert(1)", "en")
+    assert "not an http(s) feed address" in refused and FeedBook(tmp_path).load() == {}
+    url = "https://news.example/feed.xml?a=1&b=<2>"
+    shown = panel.add(url, "en")
+    assert "Watching https://news.example/feed.xml?a=1&amp;b=&lt;2&gt;" in shown
+    assert "<2>" not in shown  # escaped
+    FeedBook(tmp_path).update(url, lambda s: (setattr(s, "last_poll", "2026-12-01 08:00:00"),
+                                              setattr(s, "last_error", "HTTP 500 <b>"),
+                                              setattr(s, "next_poll", 4e9)))
+    table = panel.html("en")
+    assert "<th>Last poll</th><th>Last new entry</th><th>Last error</th>" in table
+    assert "<td>2026-12-01 08:00:00</td><td>never</td>" in table
+    assert "HTTP 500 &lt;b&gt; (next try at" in table
+    assert "Already watched" in panel.add(url, "en")
+    assert "Flux retiré" in panel.remove(url, "fr") and FeedBook(tmp_path).subscribed() == []
+    assert "n&#x27;était pas suivi" in panel.remove(url, "fr")
