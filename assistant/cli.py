@@ -130,13 +130,12 @@ def _watch(assistant: Assistant, args: argparse.Namespace) -> int:
 
     stop = threading.Event()
     stop_on_signals(stop)
-    watcher = Watcher(assistant, stop)
+    watcher = Watcher(assistant, stop, every=args.every)
     if not watcher.feeds(args.feeds):
         print("error: no feed to watch: give feed URLs or subscribe with "
               "`python -m assistant feeds add URL`", file=sys.stderr)
         return 2
-    watcher.run(args.feeds, every=args.every, once=args.once,
-                echo=lambda line: print(line, flush=True))
+    watcher.run(args.feeds, once=args.once, echo=lambda line: print(line, flush=True))
     return 0
 
 

@@ -130,7 +130,7 @@ class Settings(BaseSettings):
         gt=0,
         description=(
             "Longest wait, in seconds, before polling again a feed that keeps failing: "
-            "after n failures in a row it waits watch_every × 2^n, at most this."
+            "after n failures in a row it waits the poll interval × 2^n, at most this."
         ),
     )
     watch_in_app: bool = Field(

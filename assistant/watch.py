@@ -51,9 +51,12 @@ class PollLine:
 class Watcher:
     """Polls feeds into an assistant's corpus and index."""
 
-    def __init__(self, assistant: Assistant, stop: threading.Event | None = None):
+    def __init__(self, assistant: Assistant, stop: threading.Event | None = None,
+                 every: float | None = None):
         self.assistant = assistant
         self.settings = assistant.settings
+        #: Seconds between polls (``watch_every`` if None); failing feeds wait multiples.
+        self.every = self.settings.watch_every if every is None else every
         self.book = FeedBook(Path(self.settings.corpus_dir))
         self.stop = stop or threading.Event()
 
@@ -124,18 +127,17 @@ class Watcher:
         def change(state: FeedState) -> None:
             state.last_poll = state.last_error_at = utc_now()
             state.last_error, state.failures = message, state.failures + 1
-            state.next_poll = time.time() + backoff(state.failures, s.watch_every,
+            state.next_poll = time.time() + backoff(state.failures, self.every,
                                                     s.watch_backoff_max)
 
         state = self.book.update(url, change)
         wait = state.next_poll - time.time()
         return PollLine(url, errors=1, note=f"{message}; next try in {wait:.0f} s")
 
-    def run(self, extra: list[str] | None = None, every: float | None = None,
-            once: bool = False, echo: Callable[[str], None] = print) -> None:
-        """Poll, then sleep ``every`` seconds (``watch_every``), until stopped; ``once``:
-        a single poll."""
-        every = self.settings.watch_every if every is None else every
+    def run(self, extra: list[str] | None = None, once: bool = False,
+            echo: Callable[[str], None] = print) -> None:
+        """Poll, then sleep until the next interval, until stopped; ``once``: one poll."""
+        every = self.every
         while not self.stop.is_set():
             start = time.monotonic()
             try:
