@@ -89,6 +89,9 @@ class Watcher:
                 polled = self._fetch(url, state)
             except (FetchError, SourceError, OSError) as exc:
                 return self._failed(url, str(exc))
+            except Exception as exc:  # a parser's unexpected failure: this feed backs off
+                log.exception("polling %s failed", url)
+                return self._failed(url, f"failed ({exc.__class__.__name__}: {exc})")
             if polled.status == 304:
                 self.book.update(url, _polled)
                 return PollLine(url, note="not modified")
