@@ -30,6 +30,7 @@ from .feeds import FeedBook, FeedState, backoff, utc_now
 from .fetch import FetchError
 from .ingest import FeedPoll, poll_feed
 from .sources import SourceError
+from .store import IndexMismatch
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +146,8 @@ class Watcher:
             start = time.monotonic()
             try:
                 self.poll(extra, echo)
+            except IndexMismatch:  # another embedding model: every poll would fail alike
+                raise
             except Exception:  # an unexpected failure must not end the watch
                 log.exception("poll failed; next poll in %g s", every)
             if once:
