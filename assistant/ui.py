@@ -779,9 +779,11 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             add_acc, add_files, add_urls, add_title, add_text, add_btn,
         ], queue=False, **ui)
         demo.load(load_articles, [lang], [articles_box], **ui)
-        feed_add.click(lambda u, lg: feeds.add(u, _lang(lg)), [feed_url, lang], [feeds_box], **ui)
+        # A small file's read and write: not queued behind the chat's workers.
+        feed_add.click(lambda u, lg: feeds.add(u, _lang(lg)), [feed_url, lang], [feeds_box],
+                       queue=False, **ui)
         feed_remove.click(lambda u, lg: feeds.remove(u, _lang(lg)), [feed_url, lang], [feeds_box],
-                          **ui)
+                          queue=False, **ui)
         for event in (demo.load, lang.change):
             event(lambda lg: feeds.html(_lang(lg)), [lang], [feeds_box], **ui)
 

@@ -333,11 +333,12 @@ def test_feeds_part_watches_a_feed_and_shows_its_status(page, corpus: Path) -> N
     page.locator("#feeds-acc").get_by_text("Flux suivis").click()
     box = page.locator("#feed-url textarea, #feed-url input").first
     box.fill("https://news.example/feed.xml")
-    page.locator("#feeds-acc").get_by_role("button", name="Suivre").click()
+    page.locator("#feeds-acc").get_by_role("button", name="Suivre", exact=True).click()
     feeds = page.locator("#feeds")
-    sync_api.expect(feeds).to_contain_text("Flux suivi : https://news.example/feed.xml")
+    sync_api.expect(feeds).to_contain_text("Flux suivi : https://news.example/feed.xml",
+                                           timeout=ANSWER_TIMEOUT)
     sync_api.expect(feeds.locator("td").first).to_have_text("https://news.example/feed.xml")
     assert FeedBook(corpus).subscribed() == ["https://news.example/feed.xml"]
     page.locator("#feeds-acc").get_by_role("button", name="Ne plus suivre").click()
-    sync_api.expect(feeds).to_contain_text("Aucun flux suivi.")
+    sync_api.expect(feeds).to_contain_text("Aucun flux suivi.", timeout=ANSWER_TIMEOUT)
     assert FeedBook(corpus).subscribed() == []
