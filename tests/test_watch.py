@@ -125,7 +125,9 @@ def test_watch_beside_the_app_then_sigterm_mid_poll_and_watch_once(
     start = time.monotonic()
     watcher = watch(env, "--every", str(EVERY))
     try:
-        with running_app({**env, "ASSISTANT_WATCH_IN_APP": "1"}, tmp_path / "app.log") as url:
+        # Two processes load the models at once: more time than one app alone gets.
+        with running_app({**env, "ASSISTANT_WATCH_IN_APP": "1"}, tmp_path / "app.log",
+                         timeout=300) as url:
             wait_for(lambda: FeedBook(corpus).get(feed).last_new, 240, "first entry indexed")
             print(f"processes up, first entry indexed after {time.monotonic() - start:.1f} s")
             assert found(reader, 0)  # searchable from this process
