@@ -4,7 +4,8 @@ Environment: GRADIO_SERVER_NAME / GRADIO_SERVER_PORT (where to listen),
 ASSISTANT_AUTH=user:password (ask for a login; failed logins are throttled, see
 ASSISTANT_LOGIN_*), and the ASSISTANT_* settings
 (see `python -m assistant settings`). The page serves at once; the models and
-the index are loaded in the background.
+the index are loaded in the background; with ASSISTANT_WATCH_IN_APP=1 the
+subscribed feeds are polled in the background too.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import threading
 from assistant.core import Assistant
 from assistant.settings import Settings
 from assistant.ui import build_app, launch_options
+from assistant.watch import start_background
 
 log = logging.getLogger("app")
 
@@ -48,6 +50,8 @@ def main() -> None:
     auth = auth_from_settings(settings)
     demo = build_app(assistant)
     threading.Thread(target=warm_up, args=(assistant,), daemon=True, name="warm-up").start()
+    if settings.watch_in_app:  # polls the subscribed feeds under the writer lock
+        start_background(assistant)
     demo.queue(default_concurrency_limit=4).launch(
         server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
         server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),

@@ -1,10 +1,11 @@
-"""The command line: ``python -m assistant refresh | ask | eval | settings``."""
+"""The command line: ``python -m assistant refresh | ask | eval | watch | feeds | settings``."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
+import threading
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -127,11 +128,63 @@ def _eval(assistant: Assistant, args: argparse.Namespace) -> int:
     return 0
 
 
+def _watch(assistant: Assistant, args: argparse.Namespace) -> int:
+    from .watch import Watcher, stop_on_signals
+
+    stop = threading.Event()
+    stop_on_signals(stop)
+    watcher = Watcher(assistant, stop, every=args.every)
+    if not watcher.feeds(args.feeds):
+        print("error: no feed to watch: give feed URLs or subscribe with "
+              "`python -m assistant feeds add URL`", file=sys.stderr)
+        return 2
+    watcher.run(args.feeds, once=args.once, echo=lambda line: print(line, flush=True))
+    return 0
+
+
+def _feeds(args: argparse.Namespace) -> int:
+    from .feeds import FeedBook, status_rows
+
+    book = FeedBook(Settings().corpus_dir)
+    if args.action == "list":
+        rows = status_rows(book)
+        for row in rows:
+            subscribed = "" if row["subscribed"] == "yes" else " (not subscribed)"
+            retry = f"   backing off until {row['retry']}" if row["retry"] else ""
+            print(f"{row['url']}{subscribed}\n  last poll: {row['last_poll'] or 'never'}"
+                  f"   last new entry: {row['last_new'] or 'never'}"
+                  f"   last error: {row['last_error'] or 'none'}{retry}")
+        if not rows:
+            print("no feed: subscribe with `python -m assistant feeds add URL`")
+        return 0
+    if not args.url:
+        print(f"error: feeds {args.action} needs a feed URL", file=sys.stderr)
+        return 2
+    if args.action == "add":
+        new = book.subscribe(args.url)
+        print(f"{'subscribed to' if new else 'already subscribed to'} {args.url.strip()}")
+        return 0
+    gone = book.unsubscribe(args.url)
+    print(f"{'unsubscribed from' if gone else 'not subscribed to'} {args.url.strip()}")
+    return 0 if gone else 1
+
+
 def _settings(_: Assistant | None, __: argparse.Namespace) -> int:
     s = Settings()
     for name, info in Settings.model_fields.items():
         print(f"ASSISTANT_{name.upper():<22} = {getattr(s, name)!s:<40} {info.description}")
     return 0
+
+
+def _seconds(value: str) -> float:
+    """An argparse type: a number of seconds, at least 1."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
+    if not seconds >= 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 second, got {value}")
+    return seconds
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -149,13 +202,24 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("file", nargs="?", help="JSONL question set (default: eval/qa-public.jsonl)")
     p.add_argument("--k", type=int, default=3, help="passages counted for recall")
     sub.add_parser("settings", parents=[common], help="list the settings and their values")
+    p = sub.add_parser("watch", parents=[common],
+                       help="poll feeds (given + subscribed), index new entries, repeat")
+    p.add_argument("feeds", nargs="*", help="feed URLs to poll besides the subscriptions")
+    p.add_argument("--every", type=_seconds, default=None,
+                   help="seconds between polls (default: ASSISTANT_WATCH_EVERY)")
+    p.add_argument("--once", action="store_true", help="poll once and exit (for cron)")
+    p = sub.add_parser("feeds", parents=[common], help="list, add or remove subscribed feeds")
+    p.add_argument("action", choices=["list", "add", "remove"])
+    p.add_argument("url", nargs="?", help="the feed URL (add, remove)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    handlers = {"refresh": _refresh, "ask": _ask, "eval": _eval}
+    handlers = {"refresh": _refresh, "ask": _ask, "eval": _eval, "watch": _watch}
     if args.command == "settings":
         return _settings(None, args)
     try:
+        if args.command == "feeds":  # no models needed
+            return _feeds(args)
         return handlers[args.command](Assistant(), args)
     except (AssistantError, ValidationError) as exc:  # not library bugs: those show in full
         print(f"error: {exc}", file=sys.stderr)

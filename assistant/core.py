@@ -13,9 +13,11 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from filelock import FileLock
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
@@ -43,6 +45,8 @@ log = logging.getLogger(__name__)
 #: Damaged index folders kept aside (index.broken-*); older ones are removed.
 KEEP_BROKEN = 3
 
+#: The writer lock's file, in the corpus folder (not an article: its name starts with a dot).
+WRITE_LOCK = ".write.lock"
 
 
 def check_question(question: object, max_chars: int) -> str:
@@ -96,6 +100,7 @@ class Assistant:
         self._store: Store | None = None
         self._ready = False
         self._lock = threading.RLock()
+        self._file_lock: FileLock | None = None
         self._retriever_lock = threading.Lock()  # not _lock: a refresh may hold that one
         self.analyzer = Analyzer()
         self._retriever: Retriever | None = None
@@ -171,11 +176,32 @@ class Assistant:
         """On first use, build the index if missing, or sync it with the corpus."""
         if self._ready:  # once ready, questions need not wait for a refresh's lock
             return
-        with self._lock:
+        with self.writing():
             if self._ready:
                 return
             self._recovering(self._first_use)
             self._ready = True
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the writer lock of the corpus folder and its index: one writer at a time,
+        in this process (threads) and across processes (web app, ``watch``, ``refresh``)
+        sharing the folder. Adding articles under it sees what other writers stored."""
+        with self._lock, self._folder_lock():
+            yield
+
+    def _folder_lock(self) -> AbstractContextManager:
+        """The corpus folder's lock file (one object, re-entered by nested writers)."""
+        if self._file_lock is None:
+            folder = Path(self.settings.corpus_dir)
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                (folder / WRITE_LOCK).touch(exist_ok=True)
+            except OSError as exc:  # a read-only folder: nothing else can write it either
+                log.debug("no writer lock in %s: %s", folder, exc)
+                return nullcontext()
+            self._file_lock = FileLock(folder / WRITE_LOCK)
+        return self._file_lock
 
     def _first_use(self) -> None:
         missing = not self.store.exists() or self.store.count() == 0
@@ -240,13 +266,21 @@ class Assistant:
         report = RefreshReport()
         if isinstance(sources, (str, Path)):  # one source, not a list of characters
             sources = [str(sources)]
-        if sources:
-            s = self.settings
-            result = ingest([str(x) for x in sources], Path(s.corpus_dir),
-                            allow_private=s.allow_private_urls, timeout=s.fetch_timeout,
-                            max_bytes=s.max_fetch_bytes)
-            report.errors.extend(result.errors)
-        with self._lock:
+        with self.writing():
+            if sources:
+                s = self.settings
+                result = ingest([str(x) for x in sources], Path(s.corpus_dir),
+                                allow_private=s.allow_private_urls, timeout=s.fetch_timeout,
+                                max_bytes=s.max_fetch_bytes)
+                report.errors.extend(result.errors)
+            return self.sync(report, rebuild=rebuild, progress=progress)
+
+    def sync(self, report: RefreshReport | None = None, *, rebuild: bool = False,
+             progress: Progress | None = None) -> RefreshReport:
+        """Sync the index with the corpus folder (under the writer lock); ``rebuild``
+        drops the index first."""
+        report = report or RefreshReport()
+        with self.writing():
 
             def work() -> None:
                 if rebuild:

@@ -17,7 +17,7 @@ import re
 import socket
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -30,6 +30,8 @@ MAX_REDIRECTS = 5
 USER_AGENT = "assistant-news-reader/0.1 (+https://example.invalid/assistant)"
 ALLOW_VAR = "ASSISTANT_ALLOW_PRIVATE_URLS"
 _REDIRECT_CODES = (301, 302, 303, 307, 308)
+#: Response headers kept for the next conditional GET of the same URL.
+VALIDATORS = ("etag", "last-modified")
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -44,13 +46,15 @@ class FetchTimeout(FetchError):
 
 @dataclass
 class Fetched:
-    """A fetched response: final URL (after redirects), status, content type, body."""
+    """A fetched response: final URL (after redirects), status, content type, body,
+    and the validators of a conditional GET (``etag``, ``last-modified``) if sent."""
 
     url: str
     status: int
     content_type: str
     content: bytes
     encoding: str = ""
+    validators: dict[str, str] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
@@ -214,8 +218,11 @@ def _content_type(response: httpx.Response) -> tuple[str, str]:
 
 
 def fetch(url: str, *, allow_private: bool, timeout: float = 15.0,
-          max_bytes: int = 5_000_000) -> Fetched:
+          max_bytes: int = 5_000_000, conditional: dict[str, str] | None = None) -> Fetched:
     """GET ``url`` (following up to 5 redirects, each checked) and return its body.
+
+    ``conditional`` headers (``If-None-Match``, ``If-Modified-Since``) are sent on
+    every hop; an unchanged resource then comes back as status 304 with no body.
 
     Raises FetchError: refused address or scheme, HTTP error status, too many
     redirects, a body over ``max_bytes``, or more than ``timeout`` seconds in all.
@@ -235,6 +242,7 @@ def fetch(url: str, *, allow_private: bool, timeout: float = 15.0,
                 host = urlsplit(current).hostname
                 raise FetchTimeout(f"timed out after {timeout:g} s (resolving '{host}')") from exc
             target, headers, extensions = _pinned(current, addresses[0])
+            headers.update(conditional or {})
             left = deadline - time.monotonic()
             if left <= 0:
                 raise timed_out
@@ -263,7 +271,10 @@ def fetch(url: str, *, allow_private: bool, timeout: float = 15.0,
                         if time.monotonic() > deadline:
                             raise timed_out
                     mime, charset = _content_type(response)
-                    return Fetched(current, response.status_code, mime, bytes(body), charset)
+                    validators = {k: response.headers[k] for k in VALIDATORS
+                                  if response.headers.get(k)}
+                    return Fetched(current, response.status_code, mime, bytes(body), charset,
+                                   validators)
             except httpx.TimeoutException as exc:
                 raise timed_out from exc
             except httpx.HTTPError as exc:

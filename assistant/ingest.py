@@ -15,6 +15,7 @@ import re
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -49,6 +50,8 @@ LINK_KEY = "link"
 #: front matter must not block the real article from being fetched.
 FETCHED_KEY = "fetched"
 _FEED_TYPES = ("rss", "atom", "xml")
+#: A response validator and the request header that sends it back.
+_CONDITIONAL = (("etag", "If-None-Match"), ("last-modified", "If-Modified-Since"))
 _URL_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 _BOILERPLATE = re.compile(
     r"\bcookies?\b.*\b(accept|accepter|consent|refuser|refuse|paramétrer|settings)", re.I
@@ -313,7 +316,10 @@ def _ingest_url(url: str, corpus: _Corpus, result: IngestResult, *, allow_privat
 
 
 def _ingest_feed(fetched: Fetched, corpus: _Corpus, result: IngestResult, *,
-                 allow_private: bool, timeout: float, max_bytes: int) -> None:
+                 allow_private: bool, timeout: float, max_bytes: int,
+                 max_new: int | None = None, stop: Callable[[], bool] | None = None) -> int:
+    """Store the feed's entries not in the corpus yet; at most ``max_new`` of them are
+    fetched, none once ``stop()`` is true. Returns how many new entries were left."""
     import feedparser
 
     parsed = feedparser.parse(fetched.content,
@@ -328,12 +334,21 @@ def _ingest_feed(fetched: Fetched, corpus: _Corpus, result: IngestResult, *,
     if len(entries) > MAX_FEED_ENTRIES:
         log.warning("%s: %d entries, only the first %d are read", fetched.url, len(entries),
                     MAX_FEED_ENTRIES)
+    fetched_new = left = 0
     for entry in entries[:MAX_FEED_ENTRIES]:
         link = (entry.get("link") or "").strip()
         if not link:
             result.errors.append((fetched.url, f"entry '{entry.get('title', '?')}' has no link"))
             continue
         link = urljoin(fetched.url, link)
+        known = corpus.by_url(link)
+        if known:  # already stored: never fetched again
+            _record((known, False), result)
+            continue
+        if (max_new is not None and fetched_new >= max_new) or (stop is not None and stop()):
+            left += 1
+            continue
+        fetched_new += 1
         hint = {"title": entry.get("title", ""), "published": _entry_date(entry),
                 "outlet": outlet}
         try:
@@ -341,6 +356,7 @@ def _ingest_feed(fetched: Fetched, corpus: _Corpus, result: IngestResult, *,
                         max_bytes=max_bytes, in_feed=True, hint=hint)
         except (FetchError, SourceError, OSError) as exc:
             result.errors.append((link, str(exc)))
+    return left
 
 
 def ingest(sources: list[str], corpus_dir: Path, *, allow_private: bool = False,
@@ -373,6 +389,44 @@ def ingest(sources: list[str], corpus_dir: Path, *, allow_private: bool = False,
     for source, message in result.errors:
         log.warning("%s: %s", source, message)
     return result
+
+
+@dataclass
+class FeedPoll:
+    """What one conditional poll of a feed did: ``status`` 304 = unchanged (nothing
+    else read); ``validators`` to send next time; ``left``: new entries not fetched
+    yet (over the cap, or stopped), for the next poll."""
+
+    url: str
+    status: int
+    validators: dict[str, str] = field(default_factory=dict)
+    result: IngestResult = field(default_factory=IngestResult)
+    left: int = 0
+
+
+def poll_feed(url: str, corpus_dir: Path, *, validators: dict[str, str] | None = None,
+              max_new: int | None = None, stop: Callable[[], bool] | None = None,
+              allow_private: bool = False, timeout: float = 15.0,
+              max_bytes: int = 5_000_000) -> FeedPoll:
+    """Fetch a feed with a conditional GET (``validators`` from the last poll: ETag,
+    Last-Modified) and store its entries not in the corpus yet (see ``_ingest_feed``).
+
+    Raises FetchError / SourceError when the feed itself cannot be read; an entry's
+    error goes to ``result.errors`` and the others go on.
+    """
+    known = validators or {}
+    conditional = {header: known[key] for key, header in _CONDITIONAL if known.get(key)}
+    fetched = fetch(url, allow_private=allow_private, timeout=timeout, max_bytes=max_bytes,
+                    conditional=conditional)
+    poll = FeedPoll(url, fetched.status, fetched.validators)
+    if fetched.status == 304:
+        return poll
+    if not _looks_like_feed(fetched):
+        raise SourceError("not an RSS/Atom feed")
+    poll.left = _ingest_feed(fetched, _Corpus(Path(corpus_dir)), poll.result,
+                             allow_private=allow_private, timeout=timeout,
+                             max_bytes=max_bytes, max_new=max_new, stop=stop)
+    return poll
 
 
 def save_text(title: str, text: str, corpus_dir: Path, *, url: str = "", published: str = "",

@@ -132,6 +132,37 @@ class Settings(BaseSettings):
         description="Largest web page, feed or PDF fetched from a URL, in bytes; larger "
                     "ones are refused with a message.",
     )
+    watch_every: float = Field(
+        900.0,
+        ge=1,
+        description=(
+            "Seconds between two polls of the watched feeds (`python -m assistant watch`, "
+            "and the web app's background polling)."
+        ),
+    )
+    watch_max_new: int = Field(
+        20,
+        ge=1,
+        description=(
+            "New entries fetched per feed and per poll at most; the rest wait for the "
+            "next poll (a feed that suddenly lists 50 new links costs 20 fetches a poll)."
+        ),
+    )
+    watch_backoff_max: float = Field(
+        6 * 3600.0,
+        gt=0,
+        description=(
+            "Longest wait, in seconds, before polling again a feed that keeps failing: "
+            "after n failures in a row it waits the poll interval × 2^n, at most this."
+        ),
+    )
+    watch_in_app: bool = Field(
+        False,
+        description=(
+            "The web app polls the subscribed feeds in the background every watch_every "
+            "seconds while it serves (off: run `python -m assistant watch` instead)."
+        ),
+    )
     max_upload_bytes: int = Field(
         10_000_000,
         ge=1,

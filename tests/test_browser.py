@@ -327,3 +327,20 @@ def test_add_panel_nothing_given_and_phone_width(browser, server: str) -> None:
         assert side and side["width"] <= PHONE_WIDTH
         assert_fits_phone(page)
         page.screenshot(path=str(ARTIFACTS / "add-phone.png"), full_page=True)
+
+
+def test_feeds_part_watches_a_feed_and_shows_its_status(page, corpus: Path) -> None:
+    from assistant.feeds import FeedBook
+
+    page.locator("#feeds-acc").get_by_text("Flux suivis").click()
+    box = page.locator("#feed-url textarea, #feed-url input").first
+    box.fill("https://news.example/feed.xml")
+    page.locator("#feeds-acc").get_by_role("button", name="Suivre", exact=True).click()
+    feeds = page.locator("#feeds")
+    sync_api.expect(feeds).to_contain_text("Flux suivi : https://news.example/feed.xml",
+                                           timeout=ANSWER_TIMEOUT)
+    sync_api.expect(feeds.locator("td").first).to_have_text("https://news.example/feed.xml")
+    assert FeedBook(corpus).subscribed() == ["https://news.example/feed.xml"]
+    page.locator("#feeds-acc").get_by_role("button", name="Ne plus suivre").click()
+    sync_api.expect(feeds).to_contain_text("Aucun flux suivi.", timeout=ANSWER_TIMEOUT)
+    assert FeedBook(corpus).subscribed() == []

@@ -20,7 +20,7 @@ from conftest import ROOT
 
 from assistant.answer import Answer
 from assistant.chunking import chunk_article
-from assistant.core import KEEP_BROKEN, Assistant
+from assistant.core import KEEP_BROKEN, WRITE_LOCK, Assistant
 from assistant.indexing import chunk_metadata
 from assistant.settings import Settings
 from assistant.sources import load_article
@@ -53,9 +53,10 @@ def write_articles(folder: Path, numbers: range) -> None:
 
 
 def hashes(folder: Path) -> dict[str, str]:
-    """Every file under a folder with the SHA-256 of its bytes."""
+    """Every file under a folder with the SHA-256 of its bytes (but the writer lock's
+    empty file, which the first writer leaves in the corpus folder)."""
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != WRITE_LOCK}
 
 
 def snapshot(store: Store) -> dict[str, dict[str, tuple[str, str]]]:

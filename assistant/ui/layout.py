@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 import gradio as gr
 from starlette.middleware import Middleware
 
+from ..feeds_panel import TEXTS as FEEDS_TEXTS
+from ..feeds_panel import FeedsPanel
 from ..settings import Settings
 from ..sources import SUFFIXES
 from ..web_guard import LoginGuard, LoginPageGuard, LoginThrottle
@@ -61,6 +63,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                         f'<div class="articles"><p>{esc(t0["loading"])}</p></div>',
                         elem_id="articles")
                     c["refresh"] = gr.Button(t0["refresh"], size="sm")
+                    feeds_part(assistant, c)
                 with gr.Accordion(t0["add"], open=False, elem_id="add-acc") as c["add_acc"]:
                     c["add_files"] = gr.File(
                         label=t0["add_files"], file_count="multiple", type="filepath",
@@ -97,9 +100,40 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         c["lang"].change(lambda lang: {c[n]: v for n, v in h.set_language(lang).items()},
                          [c["lang"]], [c[n] for n in RELABELLED], queue=False, **ui)
         demo.load(h.load_articles, [c["lang"]], [c["articles"]], **ui)
+        c["feeds_wiring"](demo)
         gr.api(h.chat_api, api_name="chat")
         gr.api(h.retrieve_api, api_name="retrieve")
     return demo
+
+
+def feeds_part(assistant: Assistant, c: dict[str, Any]) -> None:
+    """The Feeds part of the articles panel (watch / stop watching a feed, each feed's
+    status); its wiring is left in ``c["feeds_wiring"]``, called once the page exists."""
+    feeds = FeedsPanel(assistant.settings.corpus_dir, assistant.settings.watch_every)
+    t = FEEDS_TEXTS["fr"]
+    with gr.Accordion(t["title"], open=False, elem_id="feeds-acc"):
+        url = gr.Textbox(label=t["url"], lines=1, placeholder="https://…/feed.xml",
+                         elem_id="feed-url")
+        with gr.Row():
+            add = gr.Button(t["add"], size="sm")
+            remove = gr.Button(t["remove"], size="sm")
+        box = gr.HTML(elem_id="feeds")
+
+    def wire(demo: gr.Blocks) -> None:
+        ui: dict[str, Any] = {"api_visibility": "private"}
+        # A small file's read and write: not queued behind the chat's workers.
+        add.click(lambda u, lg: feeds.add(u, _lang(lg)), [url, c["lang"]], [box],
+                  queue=False, **ui)
+        remove.click(lambda u, lg: feeds.remove(u, _lang(lg)), [url, c["lang"]], [box],
+                     queue=False, **ui)
+        for event in (demo.load, c["lang"].change):
+            event(lambda lg: feeds.html(_lang(lg)), [c["lang"]], [box], **ui)
+
+    c["feeds_wiring"] = wire
+
+
+def _lang(value: Any) -> str:
+    return "en" if value == "en" else "fr"
 
 
 def launch_options(settings: Settings | None = None) -> dict:
