@@ -135,8 +135,15 @@ class Assistant:
                 legs = [Leg(key, emb) for key, emb in self.embedders.items()
                         if key != "dense" or self.settings.dense_search or len(self.embedders) == 1]
                 self._retriever = Retriever(self.store, legs, self.analyzer,
-                                            passage_scorer=self.answerer.passage_scores)
+                                            passage_scorer=self.answerer.passage_scores,
+                                            lexical_dir=self.lexical_dir)
             return self._retriever
+
+    @property
+    def lexical_dir(self) -> Path:
+        """Where the BM25 index is saved for every process of this store."""
+        s = self.settings
+        return Path(s.lexical_dir or Path(s.index_dir) / f"bm25-{s.collection}")
 
     def indexer(self) -> Indexer:
         """An indexer writing into this assistant's store."""
@@ -231,7 +238,11 @@ class Assistant:
 
             self._recovering(work)
             self._ready = True
-            return report
+        if report.changed:
+            # Built and saved now by the process that changed the passages, so the
+            # next question here, and the first one of every other process, loads it.
+            self.retriever.snapshot()
+        return report
 
     def _refresh(self, progress: Progress | None = None,
                  report: RefreshReport | None = None) -> RefreshReport:

@@ -32,6 +32,14 @@ class Settings(BaseSettings):
         PROJECT_ROOT / "index",
         description="Folder of the persisted Chroma index (embedded mode).",
     )
+    lexical_dir: Path | None = Field(
+        None,
+        description=(
+            "Folder where the BM25 index is saved, so that each process loads it instead "
+            "of rebuilding it from every passage (29-34 s at 100,000 passages). Empty = "
+            "bm25-<collection> inside the index folder."
+        ),
+    )
     collection: str = Field(
         "articles", description="Name of the Chroma collection holding the passages."
     )
