@@ -32,6 +32,7 @@ the baseline). Targets: first question ≤ 3 s, RSS ≤ 1.5 GB. Writes
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import subprocess
@@ -153,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--noise", type=float, default=0.02, help="noise per vector component")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds")
     parser.add_argument("--k", type=int, default=4, help="passages per question")
+    parser.add_argument("--where", default="",
+                        help="folder for the indexes, kept afterwards (default: a temporary one)")
     parser.add_argument("--fresh", type=int, default=2,
                         help="fresh processes per BM25 case (saved / rebuilt)")
     args = parser.parse_args(argv)
@@ -167,7 +170,8 @@ def main(argv: list[str] | None = None) -> int:
     items = load_questions(DEFAULT_EVAL_FILE)
     questions = [item["question"] for item in items]
     me = psutil.Process()
-    with tempfile.TemporaryDirectory(prefix="scale-bench-") as tmp:
+    keep = contextlib.nullcontext(args.where) if args.where else None
+    with keep or tempfile.TemporaryDirectory(prefix="scale-bench-") as tmp:
         seed = ROOT / "tests" / "data"
         small = Assistant(Settings(corpus_dir=seed, index_dir=Path(tmp) / "small"))
         small.ensure_index()
