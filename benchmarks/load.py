@@ -64,6 +64,15 @@ class MemorySampler(threading.Thread):
                 total += p.memory_info().rss
         return total
 
+    def cpu(self) -> float:
+        """CPU seconds (user + system) used so far by the process tree."""
+        total = 0.0
+        for p in [self.proc, *self.proc.children(recursive=True)]:
+            with contextlib.suppress(psutil.Error):
+                t = p.cpu_times()
+                total += t.user + t.system
+        return total
+
     def run(self) -> None:
         while not self.done.is_set():
             self.peak = max(self.peak, self.rss())
@@ -105,6 +114,7 @@ class Users:
         self.go = threading.Barrier(users + 1)
         self.wall = 0.0
         self.client_cpu = 0.0
+        self.server_cpu = 0.0
 
     def user(self, n: int) -> None:
         """One user: a client of its own, then its questions one after the other."""
@@ -131,17 +141,19 @@ class Users:
                 if bad:
                     self.errors.append(bad)
 
-    def run(self) -> Users:
-        """All users at once (clients made before the clock starts)."""
+    def run(self, app: MemorySampler) -> Users:
+        """All users at once (clients made before the clock starts); ``app``'s
+        CPU seconds are counted too."""
         threads = [threading.Thread(target=self.user, args=(n,)) for n in range(self.users)]
         for t in threads:
             t.start()
         self.go.wait()
-        start, cpu = time.perf_counter(), time.process_time()
+        start, cpu, server = time.perf_counter(), time.process_time(), app.cpu()
         for t in threads:
             t.join()
         self.wall = time.perf_counter() - start
         self.client_cpu = time.process_time() - cpu
+        self.server_cpu = app.cpu() - server
         return self
 
 
@@ -188,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
             idle_rss = sampler.rss()
             sampler.start()
             for users in counts:
-                runs.append(Users(url, users, args.questions, questions, failures).run())
+                runs.append(Users(url, users, args.questions, questions, failures).run(sampler))
                 print(f"{users} users: {len(runs[-1].latencies) / runs[-1].wall:.1f} "
                       "requests/s", flush=True)
             sampler.done.set()
@@ -211,6 +223,7 @@ def report(args: argparse.Namespace, runs: list[Users], limit: float, cpu: list[
         f"{p50(r.latencies) * 1000:.0f} | {percentile(r.latencies, 0.95) * 1000:.0f} | "
         f"{r.wall:.1f} | {len(r.latencies) / r.wall:.1f} | "
         f"{len(r.latencies) / r.wall / limit:.2f} | "
+        f"{r.server_cpu / max(1, len(r.latencies)) * 1000:.0f} | "
         f"{r.client_cpu / max(1, len(r.latencies)) * 1000:.0f} |"
         for r in runs
     ]
@@ -233,8 +246,8 @@ def report(args: argparse.Namespace, runs: list[Users], limit: float, cpu: list[
         f"= **{limit:.1f} requests/s**.",
         "",
         "| users | requests | errors | p50 ms | p95 ms | wall s | requests/s | × limit "
-        "| client CPU ms/request |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| app CPU ms/request | client CPU ms/request |",
+        "|---|---|---|---|---|---|---|---|---|---|",
         *rows,
         "",
         f"App RSS: {idle_rss / mb:.0f} MB idle, {peak_rss / mb:.0f} MB peak.",
