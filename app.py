@@ -52,6 +52,8 @@ def main() -> None:
     threading.Thread(target=warm_up, args=(assistant,), daemon=True, name="warm-up").start()
     if settings.watch_in_app:  # polls the subscribed feeds under the writer lock
         start_background(assistant)
+    # Read by the queue made below; see Settings.web_stats_every.
+    os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(settings.web_stats_every))
     demo.queue(default_concurrency_limit=4).launch(
         server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
         server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),

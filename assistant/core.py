@@ -153,7 +153,8 @@ class Assistant:
                         if key != "dense" or self.settings.dense_search or len(self.embedders) == 1]
                 self._retriever = Retriever(self.store, legs, self.analyzer,
                                             passage_scorer=self.answerer.passage_scores,
-                                            lexicon=self.lexicon)
+                                            lexicon=self.lexicon,
+                                            lexical_dir=self.lexical_dir)
             return self._retriever
 
     def _lexicon(self) -> Lexicon | None:
@@ -165,6 +166,12 @@ class Assistant:
         cache = Path(s.index_dir) / "lexicon.npz"  # with a Chroma server too: it is ours
         return Lexicon(multi, cache, per_language=s.lexicon_words,
                        threshold=s.lexicon_threshold, stop=STOP)
+
+    @property
+    def lexical_dir(self) -> Path:
+        """Where the BM25 index is saved for every process of this store."""
+        s = self.settings
+        return Path(s.lexical_dir or Path(s.index_dir) / f"bm25-{s.collection}")
 
     def indexer(self) -> Indexer:
         """An indexer writing into this assistant's store."""
@@ -289,7 +296,11 @@ class Assistant:
 
             self._recovering(work)
             self._ready = True
-            return report
+        if report.changed:
+            # Built and saved now by the process that changed the passages, so the
+            # next question here, and the first one of every other process, loads it.
+            self.retriever.snapshot()
+        return report
 
     def _refresh(self, progress: Progress | None = None,
                  report: RefreshReport | None = None) -> RefreshReport:

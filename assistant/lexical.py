@@ -92,6 +92,28 @@ class LexicalIndex:
                 self._df.update(set(toks))
             self._bm25.index(tokens, show_progress=False)
 
+    @classmethod
+    def restore(cls, analyzer: Analyzer, ids: list[str], bm25: bm25s.BM25,
+                df: dict[str, int]) -> LexicalIndex:
+        """An index over ``ids`` from the parts of one saved earlier (see
+        :mod:`assistant.lexical_store`): the bm25s model and the document frequencies."""
+        index = cls(analyzer, [], [], [])
+        index.ids = ids
+        index._pos = {cid: n for n, cid in enumerate(ids)}
+        index._bm25 = bm25
+        index._df = Counter(df)
+        return index
+
+    @property
+    def bm25(self) -> bm25s.BM25:
+        """The underlying bm25s model (for saving it)."""
+        return self._bm25
+
+    @property
+    def df(self) -> Counter[str]:
+        """Each term's document frequency (for saving it)."""
+        return self._df
+
     def idf(self, term: str) -> float:
         """How rare a term is among the passages (BM25 idf); 0 if no passage has it."""
         df = self._df.get(term, 0)

@@ -48,6 +48,7 @@ class Lexicon:
         self.stop = stop
         self._vocab: dict[str, tuple[list[str], np.ndarray]] = {}  # lang → (folded words, vectors)
         self._vectors: dict[str, np.ndarray] = {}  # surface word → vector
+        self._chosen: dict[str, list[str]] = {}  # language → its vocabulary (surface words)
         self._lock = threading.Lock()
 
     def build(self, texts: list[str], langs: list[str]) -> None:
@@ -59,9 +60,25 @@ class Lexicon:
             counts.setdefault(lang, Counter()).update(found)
         chosen = {lang: [w for w, _ in c.most_common(self.per_language)]
                   for lang, c in counts.items()}
+        self._chosen = chosen
         self._embed([w for ws in chosen.values() for w in ws], save=True)
+        self._use(chosen)
+
+    def restore(self) -> bool:
+        """Take the vocabulary saved by the last :meth:`build` (in any process: the
+        BM25 index may be loaded instead of built); False if none was saved."""
+        with self._lock:
+            chosen = self._load()
+        if not chosen:
+            return False
+        self._chosen = chosen
+        self._use(chosen)
+        return True
+
+    def _use(self, chosen: dict[str, list[str]]) -> None:
         vocab = {}
         for lang, ws in chosen.items():
+            ws = [w for w in ws if w in self._vectors]
             if ws:
                 vocab[lang] = ([fold(w) for w in ws], np.stack([self._vectors[w] for w in ws]))
         self._vocab = vocab
@@ -104,15 +121,19 @@ class Lexicon:
             if save:
                 self._save()
 
-    def _load(self) -> None:
+    def _load(self) -> dict[str, list[str]]:
+        """Read the cache's vectors; return the vocabulary it saved, by language."""
         if self.cache is None or not self.cache.exists():
-            return
+            return {}
         try:
             with np.load(self.cache, allow_pickle=False) as data:
                 self._vectors = dict(zip(data["words"].tolist(), data["vectors"], strict=True))
+                return {str(k)[len("vocab_"):]: data[k].tolist() for k in data.files
+                        if str(k).startswith("vocab_")}
         except (OSError, ValueError, KeyError) as exc:  # a damaged cache is rebuilt
             log.warning("lexicon cache %s unreadable (%s): re-embedding", self.cache, exc)
             self._vectors = {}
+            return {}
 
     def _save(self) -> None:
         if self.cache is None or not self.cache.parent.exists():
@@ -121,7 +142,8 @@ class Lexicon:
         tmp = self.cache.with_suffix(".tmp.npz")
         try:
             vectors = np.stack([self._vectors[w] for w in words])
-            np.savez(tmp, words=np.array(words), vectors=vectors)
+            vocab = {f"vocab_{lang}": np.array(ws) for lang, ws in self._chosen.items()}
+            np.savez(tmp, words=np.array(words), vectors=vectors, **vocab)  # type: ignore[arg-type]
             tmp.replace(self.cache)
         except OSError as exc:  # a read-only index still answers
             log.warning("lexicon cache %s not written: %s", self.cache, exc)

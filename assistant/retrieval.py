@@ -15,11 +15,13 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
+from . import lexical_store
 from .chunking import indexed_text
 from .conversation import contextual_query, user_turns
 from .glossary import expand
@@ -49,10 +51,16 @@ class Leg:
     weight: float = 1.0
 
 
+def _texts(hits: list[Hit]) -> tuple[list[str], list[str]]:
+    """The indexed texts of passages and their languages."""
+    return [_indexed(h) for h in hits], [str(h.metadata.get("language") or "fr") for h in hits]
+
+
 @dataclass
 class _Snapshot:
-    """What is computed once per state of the store: the BM25 index, every passage,
-    and — on a passage's first rerank — its sentences."""
+    """What is computed once per state of the store: the BM25 index, the passages
+    read so far (every one when the index was built here, else those fetched
+    for a question), and — on a passage's first rerank — its sentences."""
 
     index: LexicalIndex
     hits: dict[str, Hit]
@@ -61,8 +69,7 @@ class _Snapshot:
     @classmethod
     def build(cls, analyzer: Analyzer, hits: list[Hit],
               lexicon: Lexicon | None = None) -> _Snapshot:
-        texts = [_indexed(h) for h in hits]
-        langs = [str(h.metadata.get("language") or "fr") for h in hits]
+        texts, langs = _texts(hits)
         index = LexicalIndex(analyzer, [h.id for h in hits], texts, langs)
         if lexicon is not None:
             lexicon.build(texts, langs)
@@ -91,9 +98,11 @@ class Retriever:
     def __init__(self, store: Store, legs: list[Leg], analyzer: Analyzer, *,
                  lexical_weight: float = 1.0, fetch_k: int = 20, rerank_k: int = 20,
                  rerank_weight: float = 1.0, glossary: bool = True, follow_ups: bool = True,
-                 passage_scorer: PassageScorer | None = None, lexicon: Lexicon | None = None):
+                 passage_scorer: PassageScorer | None = None, lexicon: Lexicon | None = None,
+                 lexical_dir: Path | None = None):
         self.store = store
         self.lexicon = lexicon
+        self.lexical_dir = lexical_dir  # where the BM25 index is saved; None: not saved
         self.passage_scorer = passage_scorer
         self.legs = legs
         self.analyzer = analyzer
@@ -132,9 +141,24 @@ class Retriever:
                 if version != self._version:
                     self._snapshot, self._version = None, version
             if self._snapshot is None:
-                self._snapshot = _Snapshot.build(self.analyzer, self.store.passages(),
-                                                 self.lexicon)
+                self._snapshot = self._load_or_build()
             return self._snapshot
+
+    def _load_or_build(self) -> _Snapshot:
+        """The BM25 index saved for the store's current state, else one built from
+        every passage (and saved). The stamp is read before the passages: a write
+        in between makes the saved index one for a state already gone, never loaded."""
+        if self.lexical_dir is None:
+            return _Snapshot.build(self.analyzer, self.store.passages(), self.lexicon)
+        version = self.store.version()
+        index = lexical_store.load(self.lexical_dir, version, self.analyzer)
+        if index is not None:
+            if self.lexicon is not None and not self.lexicon.restore():
+                self.lexicon.build(*_texts(self.store.passages()))  # none saved yet
+            return _Snapshot(index, {})
+        snap = _Snapshot.build(self.analyzer, self.store.passages(), self.lexicon)
+        lexical_store.save(snap.index, self.lexical_dir, version)
+        return snap
 
     def lexical(self) -> LexicalIndex:
         """The BM25 index over every passage of the store."""
@@ -194,9 +218,8 @@ class Retriever:
         pool = sorted(fused, key=lambda c: -fused[c])[: max(k, self.rerank_k)]
         found = snap.hits
         missing = [c for c in pool if c not in found]
-        if missing:  # written by another process since the snapshot
-            new = self.store.passages({"chunk_id": {"$in": missing}})
-            found = {**found, **{h.id: h for h in new}}
+        if missing:  # loaded index: read on first use; or written since the snapshot
+            found.update((h.id, h) for h in self.store.passages({"chunk_id": {"$in": missing}}))
         docs = [_document(found[c], fused[c] / top) for c in pool if c in found]
         if self.rerank_weight and self.passage_scorer is not None:
             for doc in docs:  # the rerank's evidence

@@ -60,10 +60,14 @@ def main() -> int:
              [statistics.median(data[k]) for k in ("import_gradio", "page", "ready")],
              "Start-up (p50)", "s")
     if data := load("load"):
-        lat = sorted(data["latencies"])
-        a_load.plot(lat, [(i + 1) / len(lat) for i in range(len(lat))])
-        a_load.set_title(f"Load: {len(lat)} requests, {len(data['errors'])} errors, "
-                         f"peak RSS {data['rss_peak_mb']:.0f} MB", fontsize=10)
+        for run in data["runs"]:
+            lat = sorted(run["latencies"])
+            a_load.plot(lat, [(i + 1) / len(lat) for i in range(len(lat))],
+                        label=f"{run['users']} users")
+        a_load.legend(fontsize=8)
+        errors = sum(len(run["errors"]) for run in data["runs"])
+        a_load.set_title(f"Load: {errors} errors, peak RSS {data['rss_peak_mb']:.0f} MB",
+                         fontsize=10)
         a_load.set_xlabel("seconds per answer")
         a_load.set_ylabel("share of requests")
         a_load.grid(alpha=0.3)

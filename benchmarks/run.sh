@@ -14,7 +14,7 @@ if [ -n "${QUICK:-}" ]; then
     "indexing.py --articles 8 --rounds 1"
     "query_scale.py --passages 5000 --pool 200 --rounds 1"
     "app_start.py --rounds 2"
-    "load.py --users 5 --questions 4"
+    "load.py --users 1,8 --questions 4"
     "retrieval_latency.py --rounds 1"
     "refresh.py --articles 20 --repeat 1"
   )
