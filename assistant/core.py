@@ -163,14 +163,18 @@ class Assistant:
         multi = self.embedders.get("multi")
         if multi is None or not s.lexicon_words:
             return None
-        cache = Path(s.index_dir) / "lexicon.npz"  # with a Chroma server too: it is ours
+        cache = None if s.chroma_url else Path(s.index_dir) / "lexicon.npz"
         return Lexicon(multi, cache, per_language=s.lexicon_words,
                        threshold=s.lexicon_threshold, stop=STOP)
 
     @property
-    def lexical_dir(self) -> Path:
-        """Where the BM25 index is saved for every process of this store."""
+    def lexical_dir(self) -> Path | None:
+        """Where the BM25 index is saved for every process of this store (with a
+        Chroma server only if ``ASSISTANT_LEXICAL_DIR`` says where: nothing of a
+        server's index is written to the local index folder)."""
         s = self.settings
+        if s.chroma_url and not s.lexical_dir:
+            return None
         return Path(s.lexical_dir or Path(s.index_dir) / f"bm25-{s.collection}")
 
     def indexer(self) -> Indexer:

@@ -261,9 +261,6 @@ def _parse(raw: str) -> dict[str, tuple[str, ...]]:
 
 
 EN_FR: dict[str, tuple[str, ...]] = _parse(_RAW)
-#: Only the groups of French words used for one another (the ``=`` lines).
-SYNONYMS: dict[str, tuple[str, ...]] = _parse(
-    "\n".join(line for line in _RAW.splitlines() if line.startswith("=")))
 
 
 def translations(word: str) -> tuple[str, ...]:
@@ -271,16 +268,12 @@ def translations(word: str) -> tuple[str, ...]:
     return EN_FR.get(fold(word), ())
 
 
-def expand(text: str, synonyms_only: bool = False) -> str:
-    """``text`` followed by the French words of its English words and the French
-    synonyms of its French words (for search); only the latter if ``synonyms_only``."""
+def expand(text: str) -> str:
+    """``text`` followed by the French words of its English words (for search)."""
     from .text import words
 
     ws = words(text)
-    if synonyms_only:
-        extra = [t for w in ws for t in SYNONYMS.get(fold(w), ())]
-    else:
-        extra = [t for w in [*ws, *compounds(ws)] for t in translations(w)]
+    extra = [t for w in [*ws, *compounds(ws)] for t in translations(w)]
     return f"{text} {' '.join(extra)}" if extra else text
 
 

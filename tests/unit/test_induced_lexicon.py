@@ -1,0 +1,96 @@
+"""The induced lexicon (assistant/lexicon.py) with a fake encoder: a question's words
+in the other language, from the corpus's own vocabulary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.lexical import STOP
+from assistant.lexicon import Lexicon
+
+# Words with hand-made vectors: each pair of translations shares a direction.
+_AXES = {"profit": 0, "bénéfice": 0, "workers": 1, "salariés": 1, "river": 2, "fleuve": 2,
+         "moon": 3}
+
+
+class AxisEmbedder:
+    """A fake encoder: known words on their axis, anything else on a spare one;
+    counts the words it was asked to embed."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        self.seen += texts
+        out = []
+        for t in texts:
+            v = np.zeros(6)
+            v[_AXES.get(t, 5)] = 1.0
+            if t == "moon":  # near "fleuve" but under the threshold
+                v = np.array([0, 0, 0.6, 0.8, 0, 0])
+            out.append(v.tolist())
+        return out
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_documents([text])[0]
+
+
+FRENCH = ["Le bénéfice du fleuve.", "Les salariés du fleuve et le bénéfice."]
+ENGLISH = ["The profit of the river.", "Workers, workers."]
+
+
+def built(embedder: AxisEmbedder, cache: Path | None = None) -> Lexicon:
+    lex = Lexicon(embedder, cache, threshold=0.7, stop=STOP)  # type: ignore[arg-type]
+    lex.build(FRENCH + ENGLISH, ["fr"] * len(FRENCH) + ["en"] * len(ENGLISH))
+    return lex
+
+
+def test_translates_both_ways_into_the_other_language_only() -> None:
+    lex = built(AxisEmbedder())
+    assert lex.translate("How big was the profit?", "en")["profit"] == ("benefice",)
+    assert lex.translate("Combien de salariés ?", "fr")["salaries"] == ("workers",)
+    # Not into its own language, and not below the threshold (moon · fleuve = 0.6).
+    assert "moon" not in lex.translate("What about the moon and the river?", "en")
+    assert lex.translate("What about the river?", "en")["river"] == ("fleuve",)
+    assert "benefice" in lex.expansion("profit", "en").split()
+
+
+def test_without_the_other_language_nothing_is_translated() -> None:
+    lex = Lexicon(AxisEmbedder(), None, stop=STOP)  # type: ignore[arg-type]
+    lex.build(FRENCH, ["fr"] * len(FRENCH))
+    assert lex.translate("Le bénéfice ?", "fr") == {}
+
+
+def test_the_vocabulary_vectors_are_kept_and_reused(tmp_path: Path) -> None:
+    cache = tmp_path / "lexicon.npz"
+    built(AxisEmbedder(), cache)
+    assert cache.exists()
+    again = AxisEmbedder()
+    lex = built(again, cache)
+    assert again.seen == []  # every vocabulary word came from the file
+    assert lex.translate("profit", "en")["profit"] == ("benefice",)
+
+
+def test_a_damaged_cache_is_rebuilt(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    cache = tmp_path / "lexicon.npz"
+    cache.write_bytes(b"not a numpy file")
+    embedder = AxisEmbedder()
+    lex = built(embedder, cache)
+    assert "unreadable" in caplog.text and embedder.seen
+    assert lex.translate("profit", "en")["profit"] == ("benefice",)
+
+
+def test_the_vocabulary_is_restored_without_the_passages(tmp_path: Path) -> None:
+    """A process that loads the saved BM25 index has no passages: it takes the
+    vocabulary the last build saved."""
+    cache = tmp_path / "lexicon.npz"
+    built(AxisEmbedder(), cache)
+    again = AxisEmbedder()
+    lex = Lexicon(again, cache, threshold=0.7, stop=STOP)  # type: ignore[arg-type]
+    assert lex.restore()
+    assert again.seen == []
+    assert lex.translate("Combien de salariés ?", "fr")["salaries"] == ("workers",)
+    assert not Lexicon(again, tmp_path / "none.npz").restore()  # type: ignore[arg-type]
