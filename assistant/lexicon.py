@@ -32,6 +32,8 @@ from .text import fold
 log = logging.getLogger(__name__)
 
 _WORD = re.compile(r"[^\W\d_]{3,}")
+#: Vectors of words outside the vocabulary remembered (about 2 KB each).
+OTHER_WORDS = 20_000
 
 
 def _alike(word: str, other: str) -> bool:
@@ -55,6 +57,8 @@ class Lexicon:
         self._vocab: dict[str, tuple[list[str], np.ndarray]] = {}  # lang → (folded words, vectors)
         self._vectors: dict[str, np.ndarray] = {}  # surface word → vector
         self._chosen: dict[str, list[str]] = {}  # language → its vocabulary (surface words)
+        # Words outside the vocabulary (a question's): remembered, never saved, bounded.
+        self._other: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
 
     def build(self, texts: list[str], langs: list[str]) -> None:
@@ -99,12 +103,12 @@ class Lexicon:
                                 if w.islower() and fold(w) not in self.stop))
         if not others or not ws:
             return {}
-        self._embed(ws)
+        mine = dict(zip(ws, self.vectors(ws), strict=True))
         out: dict[str, tuple[str, ...]] = {}
         for w in ws:
             found: list[str] = []
             for words, vectors in others:
-                sims = vectors @ self._vectors[w]
+                sims = vectors @ mine[w]
                 best = np.argsort(-sims)[: self.top]
                 found += [words[i] for i in best if sims[i] >= self.threshold
                           and not _alike(words[i], fold(w))]
@@ -115,6 +119,19 @@ class Lexicon:
     def expansion(self, text: str, lang: str) -> str:
         """The translations of ``text``'s words, as one string (for the lexical leg)."""
         return " ".join(t for ts in self.translate(text, lang).values() for t in ts)
+
+    def vectors(self, ws: list[str]) -> list[np.ndarray]:
+        """The words' vectors: the vocabulary's as saved, others embedded now and
+        remembered in memory only (a question's words must not grow the cache file)."""
+        other = self._other
+        todo = [w for w in dict.fromkeys(ws) if w not in self._vectors and w not in other]
+        if todo:
+            got = np.asarray(self.embedder.embed_documents(todo), dtype=np.float32)
+            if len(other) + len(todo) > OTHER_WORDS:
+                other = {}  # a new dict: other threads keep reading the old one
+            other.update(zip(todo, got, strict=True))
+            self._other = other
+        return [self._vectors[w] if w in self._vectors else other[w] for w in ws]
 
     def _embed(self, ws: list[str], save: bool = False) -> None:
         """Vectors for the words not yet known (cache file first, then the encoder)."""

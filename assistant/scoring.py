@@ -354,3 +354,4 @@ class SentenceScorer:
             else:
                 hit = needs is not None and _holds(s, needs)
             s.score = self.lexical(concepts, s) + (TYPE_BONUS if hit else 0.0)
+

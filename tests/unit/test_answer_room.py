@@ -1,0 +1,43 @@
+"""What the extractive answerer quotes beside its best sentence, and where it looks
+for the names a question is about (no models needed)."""
+
+from __future__ import annotations
+
+from assistant.answer import CLOSE_SHARE, MAX_SENTENCES, ExtractiveAnswerer, _fill
+from assistant.lexical import Analyzer
+from assistant.scoring import Sentence, SentenceScorer
+
+
+def sentence(text: str, score: float, passage: int = 0) -> Sentence:
+    return Sentence(text, passage, text, score)
+
+
+def test_room_left_goes_to_sentences_nearly_as_good_as_the_best() -> None:
+    best = sentence("Le groupe a levé 40 millions d’euros en mars.", 1.0)
+    close = sentence("Sa valorisation atteint 300 millions d’euros.", CLOSE_SHARE + 0.05)
+    far = sentence("Le siège est à Lyon depuis sa création.", CLOSE_SHARE - 0.05)
+    chosen = [best]
+    _fill(chosen, [best, close, far], best.score)
+    assert chosen == [best, close]
+
+
+def test_the_fill_keeps_to_the_length_and_the_number_of_sentences() -> None:
+    best = sentence("Le groupe a levé 40 millions d’euros en mars.", 1.0)
+    long = sentence("Mot " * 140, 0.95)
+    others = [sentence(f"Phrase numéro {n} sur le groupe et ses comptes.", 0.9) for n in range(4)]
+    chosen = [best]
+    _fill(chosen, [best, long, *others], best.score)
+    assert long not in chosen  # over the answer's length
+    assert len(chosen) == MAX_SENTENCES
+
+
+def test_names_may_be_held_by_the_passage_or_the_title_the_asked_thing_not() -> None:
+    answerer = ExtractiveAnswerer(SentenceScorer(Analyzer()))
+    question = "Combien de salariés Brisa emploie-t-elle ?"
+    quote = "\nLe groupe emploie 1 200 salariés en France."
+    around = "Brisa\nBrisa publie ses comptes. Le groupe emploie 1 200 salariés en France."
+    assert answerer._covers(question, [quote], False, [around])
+    assert not answerer._covers(question, [quote])  # the name nowhere near
+    # The thing asked for must be in the quoted sentences themselves.
+    assert not answerer._covers(question, ["\nLe groupe publie ses comptes."], False,
+                                [around])
