@@ -54,7 +54,7 @@ def main() -> None:
         start_background(assistant)
     # Read by the queue made below; see Settings.web_stats_every.
     os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(settings.web_stats_every))
-    demo.queue(default_concurrency_limit=4).launch(
+    demo.queue(default_concurrency_limit=settings.web_concurrency).launch(
         server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
         server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
         auth=auth,

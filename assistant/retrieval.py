@@ -136,21 +136,24 @@ class Retriever:
         when the store changed (checked at most every VERSION_CHECK_SECONDS)."""
         with self._lock:
             now = time.monotonic()
+            version = None
             if self._snapshot is None or now - self._checked >= VERSION_CHECK_SECONDS:
                 version, self._checked = self.store.version(), now
                 if version != self._version:
                     self._snapshot, self._version = None, version
             if self._snapshot is None:
-                self._snapshot = self._load_or_build()
+                self._snapshot = self._load_or_build(version)
             return self._snapshot
 
-    def _load_or_build(self) -> _Snapshot:
-        """The BM25 index saved for the store's current state, else one built from
-        every passage (and saved). The stamp is read before the passages: a write
-        in between makes the saved index one for a state already gone, never loaded."""
+    def _load_or_build(self, version: tuple | None = None) -> _Snapshot:
+        """The BM25 index saved for the store's current state (``version``, when the
+        caller has just read it: a count costs 0.1-0.3 s at 100,000 passages), else
+        one built from every passage (and saved). The stamp is read before the
+        passages: a write in between makes the saved index one for a state already
+        gone, never loaded."""
         if self.lexical_dir is None:
             return _Snapshot.build(self.analyzer, self.store.passages(), self.lexicon)
-        version = self.store.version()
+        version = version or self.store.version()
         index = lexical_store.load(self.lexical_dir, version, self.analyzer)
         if index is not None:
             if self.lexicon is not None and not self.lexicon.restore():
@@ -220,7 +223,7 @@ class Retriever:
         found = snap.hits
         missing = [c for c in pool if c not in found]
         if missing:  # loaded index: read on first use; or written since the snapshot
-            found.update((h.id, h) for h in self.store.passages({"chunk_id": {"$in": missing}}))
+            found.update((h.id, h) for h in self.store.by_ids(missing))
         docs = [_document(found[c], fused[c] / top) for c in pool if c in found]
         if self.rerank_weight and self.passage_scorer is not None:
             for doc in docs:  # the rerank's evidence

@@ -238,6 +238,19 @@ class Store:
             for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=False)
         ]
 
+    def by_ids(self, ids: list[str]) -> list[Hit]:
+        """The passages (text and metadata) of these ids, in no particular order;
+        unknown ids are left out. A lookup by Chroma's own key: at 100,000 passages
+        20 of them took 9-16 ms, against 72-79 ms with ``where={"chunk_id": {"$in":
+        ids}}``, which filters the metadata."""
+        col = self.collection(self.primary)
+        out: list[Hit] = []
+        for start in range(0, len(ids), PAGE):
+            got = col.get(ids=ids[start : start + PAGE], include=["documents", "metadatas"])
+            out.extend(Hit(i, d or "", m or {}, 0.0) for i, d, m in
+                       zip(got["ids"], got["documents"], got["metadatas"], strict=False))
+        return out
+
     def _pages(self, key: str, where: dict | None, include: list[str]) -> Iterator[Any]:
         """A collection's passages read in pages: one ``get`` of everything fails
         past SQLite's 32,766 bound variables (about 32,000 passages)."""

@@ -192,6 +192,8 @@ class Handlers:
         self.default_k = k_of(s.default_k, 4)
         self.configured = "extractive" if getattr(s, "llm", "none") == "none" else \
             f"{s.llm}:{getattr(s, 'llm_model', '')}".rstrip(":")
+        #: Whether answers grow as they are written (an LLM) rather than come whole.
+        self.streams = getattr(assistant, "mode", self.configured) != "extractive"
 
     def mode(self, lang: str, mode: str = "", notice: str = "") -> str:
         """The answer mode line (the configured mode unless an answer said otherwise)."""
@@ -240,6 +242,14 @@ class Handlers:
                         {"role": "assistant", "content": answer.text}]
         yield ("", chat, history, passages_html(reply.passages, lang),
                self.mode(lang, answer.mode, answer.notice))
+
+    def respond_whole(self, message: str, chat: list | None, history: list | None, k: Any,
+                      lang: Any) -> tuple:
+        """:meth:`respond`'s last step alone: the whole turn in one update, for answers
+        that come whole (extractive), which the page then sends outside Gradio's queue
+        (see ``layout.chat_events``)."""
+        *_, last = self.respond(message, chat, history, k, lang)
+        return last
 
     def clear(self, lang: Any) -> tuple:
         """An empty chat, history and passages panel."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
@@ -82,10 +83,12 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         ui: dict[str, Any] = {"api_visibility": "private"}
         ins = [c["msg"], c["chatbot"], history, c["k"], c["lang"]]
         outs = [c["msg"], c["chatbot"], history, c["found"], c["mode"]]
-        c["msg"].submit(h.respond, ins, outs, **ui)
-        c["send"].click(h.respond, ins, outs, **ui)
+        turn, options = chat_events(h)
+        c["msg"].submit(turn, ins, outs, **options, **ui)
+        c["send"].click(turn, ins, outs, **options, **ui)
         for b in example_buttons:
-            b.click(lambda q: q, b, c["msg"], queue=False, **ui).then(h.respond, ins, outs, **ui)
+            b.click(lambda q: q, b, c["msg"], queue=False, **ui).then(turn, ins, outs,
+                                                                       **options, **ui)
         c["clear"].click(h.clear, [c["lang"]], [c["chatbot"], history, c["found"]],
                          queue=False, **ui)
         c["refresh"].click(h.reload_articles, [c["lang"]], [c["articles"]], **ui)
@@ -104,6 +107,26 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         gr.api(h.chat_api, api_name="chat")
         gr.api(h.retrieve_api, api_name="retrieve")
     return demo
+
+
+def chat_events(h: Handlers) -> tuple[Callable[..., Any], dict[str, Any]]:
+    """The chat turn's handler and event options.
+
+    An answer that comes whole (extractive) is one update sent outside Gradio's
+    queue (``queue=False``: a plain POST answered with the outputs): the queue's
+    join request, then the event stream it opens per turn, cost about 90 ms per
+    question here (web chat Enter → sources, 2026-12-01, `benchmarks/web_chat.py`).
+    An LLM's answer streams, so it stays a queued generator (``respond``: the
+    question and "…" first, then the answer as it grows).
+
+    ``show_progress="hidden"`` in both: Gradio's progress overlay (a spinner and a
+    running timer over every output) is redrawn by the browser on every frame
+    while a turn runs, which on these 2 cores took CPU from the server: hiding it
+    took 70–140 ms off Enter → sources. The "…" message (LLM) or the answer itself
+    (extractive, tens of ms) is the feedback."""
+    if h.streams:
+        return h.respond, {"show_progress": "hidden"}
+    return h.respond_whole, {"queue": False, "show_progress": "hidden"}
 
 
 def feeds_part(assistant: Assistant, c: dict[str, Any]) -> None:

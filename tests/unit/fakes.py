@@ -73,6 +73,11 @@ class FakeStore:
         return [FakeHit(pid, text, md, 0.0) for pid, text, md, _ in self.rows
                 if _matches(md, pid, where)]
 
+    def by_ids(self, ids: list[str]) -> list[FakeHit]:
+        """The passages of these ids."""
+        wanted = set(ids)
+        return [FakeHit(pid, text, md, 0.0) for pid, text, md, _ in self.rows if pid in wanted]
+
     def query(self, key: str, vector: list[float], n: int, where: dict | None = None,
               with_text: bool = True) -> list[FakeHit]:
         """The ``n`` nearest passages by cosine similarity."""

@@ -14,7 +14,7 @@ from assistant.answer import Answer
 from assistant.core import Reply
 from assistant.indexing import RefreshReport
 from assistant.settings import Settings
-from assistant.ui import LABELS, SOURCES_MARK
+from assistant.ui import EXAMPLES, LABELS, SOURCES_MARK
 from assistant.ui.handlers import RELABELLED, Handlers
 from assistant.ui.render import (
     answer_markdown,
@@ -267,3 +267,23 @@ def test_retrieve_api_returns_dicts_and_refuses_a_bad_k(h: Handlers) -> None:
     assert h.retrieve_api("Q", 2)[0]["article_id"] == "a"
     with pytest.raises(gr.Error, match="Invalid request"):
         h.retrieve_api("Q", 0)
+
+
+@pytest.mark.parametrize("streams", [False, True])
+def test_a_whole_answer_skips_the_queue_and_no_turn_draws_progress(
+        fake: FakeAssistant, tmp_path: Path, streams: bool) -> None:
+    # Issue #17: an extractive turn is one update outside Gradio's queue (its join
+    # request and per-turn event stream cost ~90 ms), and no turn draws Gradio's
+    # progress overlay (its redraws took 70-140 ms of CPU from the server);
+    # an LLM's answer still streams through the queue.
+    from assistant.ui import build_app
+
+    fake.mode = "openai:m" if streams else "extractive"  # type: ignore[attr-defined]
+    turns = [f for f in build_app(fake).fns.values()  # type: ignore[arg-type]
+             if getattr(f.fn, "__name__", "") in ("respond", "respond_whole")]
+    assert len(turns) == 2 + len(EXAMPLES)  # Enter, Send, each example
+    for f in turns:
+        assert f.fn.__name__ == ("respond" if streams else "respond_whole")
+        assert f.queue is streams and f.show_progress == "hidden"
+    steps = list(Handlers(fake).respond("Q ?", [], [], 2, "en"))  # type: ignore[arg-type]
+    assert Handlers(fake).respond_whole("Q ?", [], [], 2, "en") == steps[-1]  # type: ignore[arg-type]
