@@ -95,7 +95,12 @@ def answer_configs() -> list[tuple[str, Any, str, Callable]]:
         ("without refusal checks", cls, "_checked",
          lambda self, q, query, sents, p: self._choose(q, query, sents) or None),
         ("without the cross-language allowance of the checks", cls, "_covers",
-         lambda self, q, contexts, across=False: covers(self, q, contexts, False)),
+         lambda self, q, contexts, across=False, topics=None: covers(
+             self, q, contexts, False, topics)),
+        ("names and numbers only in the quotes (not their passage or title)", cls, "_covers",
+         lambda self, q, contexts, across=False, topics=None: covers(self, q, contexts, across)),
+        ("without the room filled by sentences nearly as good", answer_module, "_fill",
+         lambda chosen, ranked, best: None),
     ]
 
 
