@@ -21,6 +21,7 @@ from .crosslang import key_item
 from .features import SentenceSignals, name_options
 from .glossary import translations
 from .lexical import STOP
+from .quotes import named, query_names
 from .scoring import (
     GENERIC,
     NAME,
@@ -32,6 +33,7 @@ from .scoring import (
     passage_sentences,
     question_focus,
     question_needs,
+    question_parts,
     question_type,
 )
 from .sentence_model import RERANK_FILE, SentenceModel
@@ -133,11 +135,46 @@ class ExtractiveAnswerer(SentenceSignals):
     # -- answering ---------------------------------------------------------
     def answer(self, question: str, passages: list[Document],
                history: list[dict] | None = None) -> Answer:
-        """Answer ``question`` from ``passages`` (best first), or refuse."""
+        """Answer ``question`` from ``passages`` (best first), or refuse. A question
+        that joins two ("When…, and how long…?") gets each part answered."""
         lang = detect_language(question)
+        parts = question_parts(question)
+        if len(parts) > 1:
+            return self._answer_parts(question, lang, parts, passages, history)
         sentences = passage_sentences(passages)
-        if not sentences:
+        chosen = self._select(question, sentences, passages, history)
+        if chosen is None:
             return self.refusal(lang)
+        return self._compose(question, lang, self._newer(question, chosen, sentences, passages),
+                             passages)
+
+    def _answer_parts(self, question: str, lang: str, parts: list[str],
+                      passages: list[Document], history: list[dict] | None) -> Answer:
+        """Each part chosen for on its own (a later part reads the earlier ones as the
+        conversation: "…, and how long had *she*…"); each answered part's best
+        sentence is quoted, then the others while there is room."""
+        turns = list(history or [])
+        picks = []
+        for part in parts:
+            got = self._select(part, passage_sentences(passages), passages, turns)
+            turns.append({"role": "user", "content": part})
+            if got:
+                picks.append(sorted(got, key=lambda s: -s.score))
+        chosen: list[Sentence] = []
+        for depth in range(MAX_SENTENCES):
+            for ranked in picks:
+                s = ranked[depth] if depth < len(ranked) else None
+                if (s is not None and len(chosen) < MAX_SENTENCES and _fits(chosen, s)
+                        and all(c.text != s.text for c in chosen)):
+                    chosen.append(s)
+        chosen.sort(key=lambda s: (s.passage, passages[s.passage].page_content.find(s.text)))
+        return self._compose(question, lang, chosen, passages)
+
+    def _select(self, question: str, sentences: list[Sentence], passages: list[Document],
+                history: list[dict] | None) -> list[Sentence] | None:
+        """The sentences that answer ``question`` (scored in place), or None."""
+        if not sentences:
+            return None
         query = contextual_query(question, history)
         turns = user_turns(history)
         previous = turns[-1] if turns and is_follow_up(question) else None
@@ -159,10 +196,7 @@ class ExtractiveAnswerer(SentenceSignals):
             best = max(s.score for s in sentences)
             if typed and max(s.score for s in typed) >= TYPED_SHARE * best:
                 chosen = self._checked(question, query, typed, passages)
-        if chosen is None:
-            return self.refusal(lang)
-        return self._compose(question, lang, self._newer(question, chosen, sentences, passages),
-                             passages)
+        return chosen
 
     def _newer(self, question: str, chosen: list[Sentence], sentences: list[Sentence],
                passages: list[Document]) -> list[Sentence]:
@@ -318,8 +352,8 @@ class ExtractiveAnswerer(SentenceSignals):
                                                       reverse=True))}
             chosen = sorted(chosen, key=lambda s: rank[str(
                 passages[s.passage].metadata.get("article_id"))])
-        names = _query_names(question)
-        chosen_texts = [_named(s.text, names, before)
+        names = query_names(question)
+        chosen_texts = [named(s.text, names, before)
                         for s, before in zip(chosen, [None, *chosen[:-1]], strict=True)]
         markers: dict[int, int] = {}
         parts: list[str] = []
@@ -356,62 +390,11 @@ class ExtractiveAnswerer(SentenceSignals):
         return MESSAGES[lang]["in"].format(lead=lead.rstrip(" :"), language=name)
 
 
-#: Nouns that stand for an organisation in an epithet (a closed class of the two
-#: languages, not words of an article).
-_ORGANISATION = {fold(w) for w in (
-    "entreprise société start-up startup groupe firme compagnie constructeur "
-    "company firm group business maker").split()}
-#: The subject of a sentence that does not say who: a pronoun ("Elle a levé…") or an
-#: epithet, a determiner before a demonym or an organisation noun ("Le Californien a
-#: investi…", "The group said…", "La start-up a levé…").
-_PRONOUN = re.compile(r"^(?:il|elle|ils|elles|it|they|he|she)(?=\s)", re.IGNORECASE)
-_DETERMINER = re.compile(r"^(?:le|la|les|l['’]|ce|cette|the|this)\s*", re.IGNORECASE)
-
-
 def _with_title(s: Sentence, passages: list[Document]) -> str:
     """A sentence's context, its passage and its article's title: a passage that
     says "the company" belongs to an article whose title names it."""
     doc = passages[s.passage]
     return f"{doc.metadata.get('title') or ''}\n{s.context}\n{doc.page_content}"
-
-
-def _subject_end(text: str) -> int:
-    """Where a pronoun or epithet subject opening ``text`` ends; 0 if it has none."""
-    m = _PRONOUN.match(text)
-    if m:
-        return m.end()
-    m = _DETERMINER.match(text)
-    if not m:
-        return 0
-    at = m.end()
-    for word in re.finditer(r"[\w’'-]+", text[at:at + 60]):
-        w = word.group(0)
-        if w[:1].isupper() or fold(w) in _ORGANISATION:
-            return at + word.end()
-        if word.start() > 0 and len(w) > 3:  # an adjective may come first, not a phrase
-            break
-    return 0
-
-
-def _query_names(question: str) -> list[str]:
-    """The question's names, as written there, possessive dropped ("Verdanis's")."""
-    names = [re.sub(r"['’]s$", "", m.group(0)) for m in NAME.finditer(question)]
-    return [n for n in names if fold(n) not in STOP and fold(n) not in GENERIC]
-
-
-def _named(text: str, names: list[str], before: Sentence | None) -> str:
-    """``text``, with the name its pronoun or epithet subject stands for in brackets
-    ("Le Californien [Microsoft] a investi…"), when the sentence names none of the
-    question's names and the sentence quoted just before does not either."""
-    folded = fold(text)
-    if not names or any(fold(n) in folded for n in names):
-        return text
-    if before is not None and any(fold(n) in fold(before.text) for n in names):
-        return text
-    end = _subject_end(text)
-    if not end:
-        return text
-    return f"{text[:end]} [{names[0]}]{text[end:]}"
 
 
 _ANAPHOR_START = re.compile(

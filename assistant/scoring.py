@@ -355,3 +355,28 @@ class SentenceScorer:
                 hit = needs is not None and _holds(s, needs)
             s.score = self.lexical(concepts, s) + (TYPE_BONUS if hit else 0.0)
 
+
+
+# A second question joined to the first: ", and how long…", " et dans quels bureaux ?".
+_WH = (r"how|what|who|whom|whose|when|where|which|why|quel(?:le)?s?|lequel|laquelle|"
+       r"combien|qui|quand|où|pourquoi|comment")
+_SECOND_PART = re.compile(
+    rf",?\s+(?:and|et)\s+(?=(?:(?:in|for|by|at|from|to|of|de|d['’]|dans|à|pour|en|par|"
+    rf"sur|depuis)\s+)?(?:{_WH})\b)", re.IGNORECASE)
+
+
+def question_parts(question: str) -> list[str]:
+    """The questions a question joins ("When did X…, and how long…?" → two), each
+    kept as written; one part when there is no second question word after "and" /
+    "et" (or the first part is too short to stand alone: "Où et quand…")."""
+    parts: list[str] = []
+    rest = question.strip()
+    while True:
+        m = _SECOND_PART.search(rest)
+        if m is None or len(words(rest[: m.start()])) < 3:
+            break
+        parts.append(rest[: m.start()].strip())
+        rest = rest[m.end():].strip()
+    parts.append(rest)
+    mark = " ?" if question.rstrip().endswith(" ?") else "?"
+    return [p if p.endswith("?") else p + mark for p in parts[:-1]] + parts[-1:]

@@ -7,10 +7,11 @@ from pathlib import Path
 
 from langchain_core.documents import Document
 
-from assistant.answer import ExtractiveAnswerer, _named
+from assistant.answer import ExtractiveAnswerer
 from assistant.chunking import chunk_article
 from assistant.crosslang import key_item
 from assistant.lexical import Analyzer
+from assistant.quotes import named as _named
 from assistant.scoring import SentenceScorer
 from assistant.sources import Article
 
