@@ -104,11 +104,12 @@ class Assistant:
         self._retriever_lock = threading.Lock()  # not _lock: a refresh may hold that one
         self.analyzer = Analyzer()
         self._retriever: Retriever | None = None
+        self.lexicon = self._lexicon()
         self.answerer = ExtractiveAnswerer(
-            SentenceScorer(self.analyzer, self._idf),
+            SentenceScorer(self.analyzer, self._idf,
+                           self.lexicon.words_for if self.lexicon is not None else None),
             embedder=embedders.get("multi") or embedders.get("dense"),
         )
-        self.lexicon = self._lexicon()
         self.answering: Answerer = (answerer or build_answerer(self.settings, self.answerer)
                                     or Extractive(self.answerer))
 

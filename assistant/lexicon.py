@@ -116,6 +116,13 @@ class Lexicon:
                 out[fold(w)] = tuple(dict.fromkeys(found))
         return out
 
+    def words_for(self, word: str) -> tuple[str, ...]:
+        """The nearest words of the other languages for one word, whichever language
+        it is in (folded; none for a name)."""
+        found = [t for lang in self._vocab for ts in self.translate(word, lang).values()
+                 for t in ts]
+        return tuple(dict.fromkeys(found))
+
     def expansion(self, text: str, lang: str) -> str:
         """The translations of ``text``'s words, as one string (for the lexical leg)."""
         return " ".join(t for ts in self.translate(text, lang).values() for t in ts)

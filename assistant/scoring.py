@@ -277,9 +277,22 @@ class SentenceScorer:
     every term 1); a concept weighs as its rarest known alternative.
     """
 
-    def __init__(self, analyzer: Analyzer, idf: Callable[[str], float] | None = None):
+    def __init__(self, analyzer: Analyzer, idf: Callable[[str], float] | None = None,
+                 translate: Callable[[str], tuple[str, ...]] | None = None):
         self.analyzer = analyzer
         self.idf = idf or (lambda _: 1.0)
+        #: More words of the other language for a word (the induced lexicon's).
+        self.translate = translate
+
+    def translations(self, word: str) -> tuple[str, ...]:
+        """The glossary's words for ``word``, then ``translate``'s: French questions
+        about English articles have no glossary (it goes English → French). Dev
+        corpus, tuning half: recall@3 0.791 → 0.807, keywords 0.525 → 0.541; test
+        half: 0.761 → 0.769, keywords 0.513 → 0.521, answered 0.782 → 0.832."""
+        found = translations(word)
+        if self.translate is None:
+            return found
+        return found + tuple(t for t in self.translate(word) if t not in found)
 
     def terms(self, text: str) -> set[str]:
         """Query terms of a text, English words also translated to French."""
@@ -295,7 +308,7 @@ class SentenceScorer:
         ws = self.analyzer.content_words(query)
         for word in [*ws, *compounds(ws)]:
             own = frozenset(self.analyzer.query_terms(word))
-            alts = frozenset(self.analyzer.query_terms(" ".join(translations(word)))) - own
+            alts = frozenset(self.analyzer.query_terms(" ".join(self.translations(word)))) - own
             weight = max((self.idf(t) for t in own | alts), default=0.0)
             if weight > 0:
                 # Names say what the question is about: a sentence about another
@@ -331,7 +344,7 @@ class SentenceScorer:
 
     def focus_terms(self, focus: str) -> set[str]:
         """The forms of the thing asked for: the word, its translations and stems."""
-        options = {focus, *translations(focus)}
+        options = {focus, *self.translations(focus)}
         return options | set(self.analyzer.query_terms(" ".join(options)))
 
     def score(self, query: str, needs: re.Pattern | None, sentences: list[Sentence],

@@ -1,0 +1,29 @@
+"""The sentence scorer reads a word's other-language words from the lexicon too, so a
+French question finds its answer in an English article (no models needed: the
+lexicon is a stand-in)."""
+
+from __future__ import annotations
+
+from assistant.lexical import Analyzer
+from assistant.scoring import Sentence, SentenceScorer, question_focus, question_needs
+
+LEXICON = {"benefice": ("profit", "income"), "salaries": ("employees", "staff")}
+SENTENCES = ["Calloway Systems reported third-quarter revenue ahead of expectations.",
+             "Net income climbed to $412 million, or $1.37 a share."]
+
+
+def best(scorer: SentenceScorer, question: str) -> str:
+    sents = [Sentence(t, 0, t) for t in SENTENCES]
+    scorer.score(question, question_needs(question), sents,
+                 focus=question_focus(question), question=question)
+    return max(sents, key=lambda s: s.score).text
+
+
+def test_the_lexicon_translates_the_question_words_the_glossary_does_not() -> None:
+    question = "Quel a été le bénéfice du groupe ?"
+    plain = SentenceScorer(Analyzer())
+    assert "benefice" not in " ".join(plain.translations("benefice"))
+    assert best(plain, question) == SENTENCES[0]  # no word of the question in the other
+    lexicon = SentenceScorer(Analyzer(), translate=lambda w: LEXICON.get(w, ()))
+    assert lexicon.translations("benefice")[-2:] == ("profit", "income")
+    assert best(lexicon, question) == SENTENCES[1]
