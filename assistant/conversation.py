@@ -89,6 +89,10 @@ def contextual_query(question: str, history: list[dict] | None) -> str:
                 break
             names = _names(earlier)
         if names:
-            return " ".join([question, *names])
+            # The previous question too, after the names: a follow-up usually goes
+            # on in the passage that answered it ("Who leads the opposition…?" →
+            # "What does *he* propose instead?"). Dev corpus follow-ups, recall@3:
+            # tuning half 0.810 → 0.905, test half 0.455 → 0.545.
+            return " ".join([question, *names, previous[-1]])
         return f"{previous[-1]} {question}"
     return question

@@ -77,7 +77,8 @@ def test_a_follow_up_is_searched_with_the_names_of_the_last_reply() -> None:
                {"role": "assistant",
                 "content": "According to the article: its rival is Anthropic. [1]"}]
     query = contextual_query("How much has it raised?", history)
-    assert query == "How much has it raised? OpenAI Anthropic"
+    # then the previous question: the follow-up goes on where that one was answered
+    assert query == "How much has it raised? OpenAI Anthropic Who is OpenAI's challenger?"
     assert contextual_query("Who founded Mistral?", history) == "Who founded Mistral?"
 
 
