@@ -22,6 +22,10 @@ _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w’'-]*|\b\w*[A-Z]\w*[A-Z0-9]\w
 _GENERIC_NAMES = {"ai", "ia", "ceo", "pdg", "us", "usa", "uk", "eu", "ue", "tech"}
 
 
+#: A follow-up searched with its names is searched with the previous question too
+#: (a switch for the ablation: benchmarks/dev_ablation.py).
+WITH_PREVIOUS = True
+
 def user_turns(history: list[dict] | None) -> list[str]:
     """The user's earlier questions, oldest first, from an OpenAI-style message list."""
     out: list[str] = []
@@ -93,6 +97,6 @@ def contextual_query(question: str, history: list[dict] | None) -> str:
             # on in the passage that answered it ("Who leads the opposition…?" →
             # "What does *he* propose instead?"). Dev corpus follow-ups, recall@3:
             # tuning half 0.810 → 0.905, test half 0.455 → 0.545.
-            return " ".join([question, *names, previous[-1]])
+            return " ".join([question, *names, *([previous[-1]] if WITH_PREVIOUS else [])])
         return f"{previous[-1]} {question}"
     return question

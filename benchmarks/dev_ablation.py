@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from devset import dev_assistant, questions
 from harness import when, write
 
 from assistant import answer as answer_module
+from assistant import conversation
 from assistant.evaluation import evaluate, evidence_recall, history_messages
 from assistant.retrieval import Leg, Retriever
 
@@ -71,36 +72,52 @@ def retrieval_configs(a) -> list[tuple[str, Retriever]]:
 
 
 @contextmanager
-def replaced(obj: Any, name: str, value: Callable) -> Iterator[None]:
-    """``obj.name`` replaced by ``value`` for the block."""
-    old = getattr(obj, name)
-    setattr(obj, name, value)
+def replaced(patches: list[Patch]) -> Iterator[None]:
+    """Each ``obj.name`` replaced by its value for the block."""
+    old = [getattr(obj, name) for obj, name, _ in patches]
+    for obj, name, value in patches:
+        setattr(obj, name, value)
     try:
         yield
     finally:
-        setattr(obj, name, old)
+        for (obj, name, _), value in zip(patches, old, strict=True):
+            setattr(obj, name, value)
 
 
-def answer_configs() -> list[tuple[str, Any, str, Callable]]:
-    """(name, object, attribute, replacement) — one part of the answerer off."""
+Patch = tuple[Any, str, Any]
+
+
+def answer_configs(a: Any) -> list[tuple[str, list[Patch]]]:
+    """(name, patches: (object, attribute, replacement)) — one part of the answerer
+    (or of the query it answers from) off."""
     cls = answer_module.ExtractiveAnswerer
     covers = cls._covers
     return [
-        ("full answerer", cls, "_newer", cls._newer),
-        ("without newer-figure sentence", cls, "_newer", lambda self, q, c, s, p: c),
-        ("without pronoun/list neighbours", answer_module, "_leans_back", lambda s, b: False),
-        ("without [name] for pronoun/epithet", answer_module, "_named", lambda t, n, b: t),
-        ("names check without the article's title", answer_module, "_with_title",
-         lambda s, passages: f"{s.context}\n{passages[s.passage].page_content}"),
-        ("without refusal checks", cls, "_checked",
-         lambda self, q, query, sents, p: self._choose(q, query, sents) or None),
-        ("without the cross-language allowance of the checks", cls, "_covers",
-         lambda self, q, contexts, across=False, topics=None: covers(
-             self, q, contexts, False, topics)),
-        ("names and numbers only in the quotes (not their passage or title)", cls, "_covers",
-         lambda self, q, contexts, across=False, topics=None: covers(self, q, contexts, across)),
-        ("without the room filled by sentences nearly as good", answer_module, "_fill",
-         lambda chosen, ranked, best: None),
+        ("full answerer", []),
+        ("without newer-figure sentence", [(cls, "_newer", lambda self, q, c, s, p: c)]),
+        ("without pronoun/list neighbours",
+         [(answer_module, "_leans_back", lambda s, b: False)]),
+        ("without [name] for pronoun/epithet", [(answer_module, "named", lambda t, n, b: t)]),
+        ("names check without the article's title", [(
+            answer_module, "_with_title",
+            lambda s, passages: f"{s.context}\n{passages[s.passage].page_content}")]),
+        ("without refusal checks", [(
+            cls, "_checked", lambda self, q, query, sents, p: self._choose(q, query, sents)
+            or None)]),
+        ("without the cross-language allowance of the checks", [(
+            cls, "_covers", lambda self, q, contexts, across=False, topics=None: covers(
+                self, q, contexts, False, topics))]),
+        ("names and numbers only in the quotes (not their passage or title)", [(
+            cls, "_covers", lambda self, q, contexts, across=False, topics=None: covers(
+                self, q, contexts, across))]),
+        ("without the room filled by sentences nearly as good",
+         [(answer_module, "_fill", lambda chosen, ranked, best: None)]),
+        ("a two-part question answered as one", [(answer_module, "question_parts",
+                                                  lambda q: [q])]),
+        ("sentence scorer without the lexicon's words (glossary only)",
+         [(a.answerer.scorer, "translate", None)]),
+        ("follow-ups searched without the previous question",
+         [(conversation, "WITH_PREVIOUS", False)]),
     ]
 
 
@@ -130,13 +147,14 @@ def main() -> None:
         print(lines[-1], flush=True)
     if args.answers:
         lines += ["", "## Answers (default retrieval)", "",
-                  "| configuration | keywords | answered | refused |", "|---|---|---|---|"]
-        for name, obj, attr, value in answer_configs():
-            with replaced(obj, attr, value):
+                  "| configuration | recall@3 | keywords | answered | refused |",
+                  "|---|---|---|---|---|"]
+        for name, patches in answer_configs(a):
+            with replaced(patches):
                 table = evaluate(a, items, k=3).table()["all"]
             data["answers"][name] = table
-            lines.append(f"| {name} | {table['keywords']:.3f} | {table['answered']:.3f} | "
-                         f"{table['refused']:.3f} |")
+            lines.append(f"| {name} | {table['recall@3']:.3f} | {table['keywords']:.3f} | "
+                         f"{table['answered']:.3f} | {table['refused']:.3f} |")
             print(lines[-1], flush=True)
     write(f"dev-ablation-{args.split}", lines, data)
 
