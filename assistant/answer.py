@@ -68,6 +68,7 @@ MESSAGES = {
         "many": "D’après les articles :",
         "in": "{lead} (en {language}, texte original) :",
         "latest": "Le chiffre le plus récent date du {date}.",
+        "part": "(Les articles ne répondent pas à : « {part} »)",
     },
     "en": {
         "empty": "Please type a question about the indexed articles.",
@@ -76,6 +77,7 @@ MESSAGES = {
         "many": "According to the articles:",
         "in": "{lead} (in {language}, original text):",
         "latest": "The latest figure is from {date}.",
+        "part": "(The articles don't answer: \"{part}\")",
     },
 }
 LANGUAGE_NAMES = {"fr": {"en": "anglais", "fr": "français"},
@@ -154,12 +156,16 @@ class ExtractiveAnswerer(SentenceSignals):
         conversation: "…, and how long had *she*…"); each answered part's best
         sentence is quoted, then the others while there is room."""
         turns = list(history or [])
-        picks = []
+        picks, missed = [], []
         for part in parts:
             got = self._select(part, passage_sentences(passages), passages, turns)
             turns.append({"role": "user", "content": part})
             if got:
                 picks.append(sorted(got, key=lambda s: -s.score))
+            else:
+                missed.append(part)
+        if not picks:
+            return self.refusal(lang)
         chosen: list[Sentence] = []
         for depth in range(MAX_SENTENCES):
             for ranked in picks:
@@ -168,7 +174,12 @@ class ExtractiveAnswerer(SentenceSignals):
                         and all(c.text != s.text for c in chosen)):
                     chosen.append(s)
         chosen.sort(key=lambda s: (s.passage, passages[s.passage].page_content.find(s.text)))
-        return self._compose(question, lang, chosen, passages)
+        answer = self._compose(question, lang, chosen, passages)
+        if missed:  # say which part the articles leave open, rather than skip it
+            asked = re.sub(r"\[(\d+)\]", r"(\1)", " ".join(missed))  # no source marker
+            note = MESSAGES[lang]["part"].format(part=asked)
+            answer.text = _within(answer.text, f" {note}")
+        return answer
 
     def _select(self, question: str, sentences: list[Sentence], passages: list[Document],
                 history: list[dict] | None) -> list[Sentence] | None:
@@ -424,6 +435,14 @@ def _beside(s: Sentence, sentences: list[Sentence], step: int) -> Sentence | Non
     n = next(i for i, x in enumerate(sentences) if x is s) + step
     other = sentences[n] if 0 <= n < len(sentences) else None
     return other if other is not None and other.passage == s.passage else None
+
+
+def _within(text: str, note: str) -> str:
+    """``text`` followed by ``note``, the note shortened to keep the answer's length."""
+    room = MAX_ANSWER_CHARS - len(text)
+    if len(note) > room:
+        note = note[: max(0, room - 2)].rsplit(" ", 1)[0] + "…)" if room > 20 else ""
+    return text + note
 
 
 def _fits(chosen: list[Sentence], s: Sentence) -> bool:

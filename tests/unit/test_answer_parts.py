@@ -52,3 +52,27 @@ def test_each_part_of_a_two_part_question_is_answered(monkeypatch: pytest.Monkey
     # Answered as one question, the second part is lost.
     monkeypatch.setattr(answer_module, "question_parts", lambda q: [q])
     assert "Dijon" not in answerer.answer(question, PASSAGES).text
+
+
+def test_a_part_the_articles_leave_open_is_named() -> None:
+    answerer = ExtractiveAnswerer(SentenceScorer(Analyzer()))
+    question = ("Quels bureaux le groupe Brisa a-t-il fermés, "
+                "et quel est le salaire de Léa Marchal ?")
+    got = answerer.answer(question, PASSAGES)
+    assert not got.refused and "Dijon" in got.text
+    assert got.text.endswith("(Les articles ne répondent pas à : « quel est le salaire de "
+                             "Léa Marchal ? »)")
+    assert len(got.text) <= 600
+    # Every part answered: no such note.
+    both = answerer.answer("Quels bureaux le groupe Brisa a-t-il fermés, et quand Léa "
+                           "Marchal est-elle devenue directrice générale ?", PASSAGES)
+    assert "ne répondent pas" not in both.text
+
+
+def test_the_note_keeps_the_answer_within_its_length() -> None:
+    from assistant.answer import MAX_ANSWER_CHARS, _within
+
+    text = "mot " * 140
+    out = _within(text, " (The articles don't answer: \"" + "why " * 40 + "\")")
+    assert len(out) <= MAX_ANSWER_CHARS and out.startswith(text) and out.endswith("…)")
+    assert _within("Short.", " (note)") == "Short. (note)"
