@@ -59,6 +59,8 @@ class Lexicon:
         self._chosen: dict[str, list[str]] = {}  # language → its vocabulary (surface words)
         # Words outside the vocabulary (a question's): remembered, never saved, bounded.
         self._other: dict[str, np.ndarray] = {}
+        #: words_for's answers, with the vocabulary they were worked out for.
+        self._memo: tuple[dict, dict[str, tuple[str, ...]]] = ({}, {})
         self._lock = threading.Lock()
 
     def build(self, texts: list[str], langs: list[str]) -> None:
@@ -118,10 +120,19 @@ class Lexicon:
 
     def words_for(self, word: str) -> tuple[str, ...]:
         """The nearest words of the other languages for one word, whichever language
-        it is in (folded; none for a name)."""
-        found = [t for lang in self._vocab for ts in self.translate(word, lang).values()
-                 for t in ts]
-        return tuple(dict.fromkeys(found))
+        it is in (folded; none for a name). Remembered per vocabulary: the sentence
+        scorer asks for each of a question's words several times (rerank, answer)."""
+        vocab, memo = self._memo
+        if vocab is not self._vocab or len(memo) > OTHER_WORDS:  # new vocabulary, or full
+            vocab, memo = self._vocab, {}
+            self._memo = (vocab, memo)
+        found = memo.get(word)
+        if found is None:
+            found = tuple(dict.fromkeys(t for lang in vocab
+                                        for ts in self.translate(word, lang).values()
+                                        for t in ts))
+            memo[word] = found
+        return found
 
     def expansion(self, text: str, lang: str) -> str:
         """The translations of ``text``'s words, as one string (for the lexical leg)."""

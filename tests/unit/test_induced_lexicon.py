@@ -94,3 +94,15 @@ def test_the_vocabulary_is_restored_without_the_passages(tmp_path: Path) -> None
     assert again.seen == []
     assert lex.translate("Combien de salariés ?", "fr")["salaries"] == ("workers",)
     assert not Lexicon(again, tmp_path / "none.npz").restore()  # type: ignore[arg-type]
+
+
+def test_words_for_reads_both_languages_and_is_remembered_per_vocabulary() -> None:
+    lex = built(AxisEmbedder())
+    assert lex.words_for("profit") == ("benefice",)
+    assert lex.words_for("salariés") == ("workers",)
+    calls: list[str] = []
+    translate = lex.translate
+    lex.translate = lambda text, lang: calls.append(text) or translate(text, lang)  # type: ignore[method-assign]
+    assert lex.words_for("profit") == ("benefice",) and calls == []  # remembered
+    lex.build(FRENCH + ENGLISH, ["fr"] * len(FRENCH) + ["en"] * len(ENGLISH))  # new vocabulary
+    assert lex.words_for("profit") == ("benefice",) and calls  # worked out again
