@@ -11,7 +11,7 @@ passages miss a name, a number or the very thing the question asks about.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
@@ -155,25 +155,29 @@ class ExtractiveAnswerer(SentenceSignals):
         """Each part chosen for on its own (a later part reads the earlier ones as the
         conversation: "…, and how long had *she*…"); each answered part's best
         sentence is quoted, then the others while there is room."""
+        base = passage_sentences(passages)  # split once; each part scores its copies
         turns = list(history or [])
         picks, missed = [], []
         for part in parts:
-            got = self._select(part, passage_sentences(passages), passages, turns)
+            copies = [replace(s) for s in base]  # they share what is worked out once
+            got = self._select(part, copies, passages, turns)
             turns.append({"role": "user", "content": part})
             if got:
-                picks.append(sorted(got, key=lambda s: -s.score))
+                at = {id(c): n for n, c in enumerate(copies)}
+                picks.append(sorted(((at[id(s)], s) for s in got), key=lambda p: -p[1].score))
             else:
                 missed.append(part)
         if not picks:
             return self.refusal(lang)
-        chosen: list[Sentence] = []
+        kept: list[tuple[int, Sentence]] = []
         for depth in range(MAX_SENTENCES):
             for ranked in picks:
-                s = ranked[depth] if depth < len(ranked) else None
-                if (s is not None and len(chosen) < MAX_SENTENCES and _fits(chosen, s)
-                        and all(c.text != s.text for c in chosen)):
-                    chosen.append(s)
-        chosen.sort(key=lambda s: (s.passage, passages[s.passage].page_content.find(s.text)))
+                n, s = ranked[depth] if depth < len(ranked) else (0, None)
+                if (s is not None and len(kept) < MAX_SENTENCES
+                        and _fits([c for _, c in kept], s)
+                        and all(c.text != s.text for _, c in kept)):
+                    kept.append((n, s))
+        chosen = [s for _, s in sorted(kept, key=lambda p: p[0])]  # the articles' order
         answer = self._compose(question, lang, chosen, passages)
         if missed:  # say which part the articles leave open, rather than skip it
             asked = re.sub(r"\[(\d+)\]", r"(\1)", " ".join(missed))  # no source marker
@@ -441,7 +445,7 @@ def _within(text: str, note: str) -> str:
     """``text`` followed by ``note``, the note shortened to keep the answer's length."""
     room = MAX_ANSWER_CHARS - len(text)
     if len(note) > room:
-        note = note[: max(0, room - 2)].rsplit(" ", 1)[0] + "…)" if room > 20 else ""
+        note = note[: room - 2].rsplit(" ", 1)[0] + "…)" if room > 20 else ""
     return text + note
 
 
