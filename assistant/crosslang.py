@@ -37,13 +37,16 @@ AMOUNT_EN = re.compile(
     rf"(?P<cur>[$€£])\s?(?P<n>{_NUM})\s*(?P<scale>billion|bn|million|mn|m|b)?\b|"
     rf"(?P<n2>{_NUM})\s*(?P<scale2>billion|million)\s+(?P<cur2>dollars|euros|pounds)",
     re.IGNORECASE)
+# Whole words only: "se*mai*ne" holds no month. English "May" counts only with its
+# capital (the verb "may" is no date).
 DATE_FR = re.compile(
-    r"(?:(?P<part>début|mi-?|fin)\s*)?(?:(?P<day>\d{1,2})(?:er)?\s+)?"
-    rf"(?P<month>{'|'.join(_MONTHS_FR)})(?:\s+(?P<year>(?:19|20)\d{{2}}))?",
+    r"\b(?:(?P<part>début|mi-?|fin)\s*)?(?:(?P<day>\d{1,2})(?:er)?\s+)?"
+    rf"(?P<month>{'|'.join(_MONTHS_FR)})\b(?:\s+(?P<year>(?:19|20)\d{{2}}))?",
     re.IGNORECASE)
 DATE_EN = re.compile(
-    r"(?:(?P<part>early|mid|late)[\s-]*)?"
-    rf"(?P<month>{'|'.join(_MONTHS_EN)})(?:\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?)?"
+    r"\b(?:(?P<part>early|mid|late)[\s-]*)?"
+    rf"\b(?P<month>{'|'.join(m for m in _MONTHS_EN if m != 'May')}|(?-i:May))\b"
+    r"(?:\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?\b,?)?"
     r"(?:\s+(?P<year>(?:19|20)\d{2}))?",
     re.IGNORECASE)
 
@@ -95,7 +98,7 @@ def date_for(text: str, article_lang: str, reader_lang: str) -> str:
     if article_lang == "fr":
         month = _MONTHS_EN[_MONTHS_FR.index(m.group("month").lower())]
         lead = _PART_FR.get((part or "").lower().rstrip("-"), "")
-        body = f"{month} {day}" if day else month
+        body = (f"{month} {day}," if year else f"{month} {day}") if day else month
         return " ".join(x for x in (lead, body, year) if x)
     names = [x.lower() for x in _MONTHS_EN]
     month = _MONTHS_FR[names.index(m.group("month").lower())]
@@ -104,7 +107,8 @@ def date_for(text: str, article_lang: str, reader_lang: str) -> str:
     return " ".join(x for x in (lead, body, year) if x).replace("mi- ", "mi-")
 
 
-_COUNT = re.compile(r"\b\d+(?:[.,]\d+)?\b")
+#: A number, its thousands grouped by spaces ("1 100"), commas ("1,100") or neither.
+_COUNT = re.compile(r"\b\d{1,3}(?:(?:[ \u00a0\u202f]|,(?=\d{3}\b))\d{3})+\b|\b\d+(?:[.,]\d+)?\b")
 
 
 def key_item(text: str, kind: str, article_lang: str, reader_lang: str) -> str:
@@ -120,8 +124,16 @@ def key_item(text: str, kind: str, article_lang: str, reader_lang: str) -> str:
         return year.group(0) if year else ""
     if kind == "count":
         m = _COUNT.search(text)
-        return m.group(0) if m else ""
+        return _grouped(m.group(0), reader_lang) if m else ""
     return ""
+
+
+def _grouped(number: str, lang: str) -> str:
+    """``number``'s thousands grouped the reader's way ("1 100" ↔ "1,100")."""
+    if not re.fullmatch(r"\d{1,3}(?:[ \u00a0\u202f,]\d{3})+", number):
+        return number
+    digits = re.sub(r"\D", "", number)
+    return f"{int(digits):,}".replace(",", "\u202f" if lang == "fr" else ",")
 
 
 _YEAR = re.compile(r"\b((?:19|20)\d{2})\b")

@@ -73,7 +73,7 @@ _NUMBER = re.compile(
 _UNIT = r"(?:semaines?|mois|jours?|ans|an|années?|weeks?|months?|days?|years?)"
 _DATE = re.compile(
     r"\b(19|20)\d{2}\b|\b(janvier|février|mars|avril|mai|juin|juillet|août|septembre|"
-    r"octobre|novembre|décembre|january|february|march|april|may|june|july|august|"
+    r"octobre|novembre|décembre|january|february|march|april|(?-i:May)|june|july|august|"
     r"september|october|november|december)\b|"
     # a duration or a relative date, not a bare unit ("à ce jour" is no date)
     r"\b(\d+|un|une|deux|trois|quatre|cinq|six|dix|quelques|plusieurs|one|two|three|"

@@ -59,6 +59,18 @@ def test_key_items_are_written_for_the_reader() -> None:
     assert key_item("no figure here", "amount", "fr", "en") == ""
 
 
+def test_key_items_are_whole_words_and_whole_numbers() -> None:
+    # "se*mai*ne" holds no month, nor does the verb "may"; "May 2024" is no "May 20".
+    assert key_item("huit allers-retours en semaine", "date", "fr", "en") == ""
+    assert key_item("Prices may rise", "date", "en", "fr") == ""
+    assert key_item("It opened in May 2024", "date", "en", "fr") == "mai 2024"
+    assert key_item("adopté le 1er août 2024", "date", "fr", "en") == "August 1, 2024"
+    # a number's thousands stay together, grouped the reader's way
+    assert key_item("à 1 100 voyageurs par jour", "count", "fr", "en") == "1,100"
+    assert key_item("It employs 2,100 people", "count", "en", "fr") == "2\u202f100"
+    assert key_item("une hausse de 1,5 %", "count", "fr", "en") == "1,5"
+
+
 def test_a_pronoun_or_epithet_subject_says_who_in_brackets() -> None:
     assert _named("Le Californien a investi 13 milliards.", ["Microsoft"], None) == \
         "Le Californien [Microsoft] a investi 13 milliards."
