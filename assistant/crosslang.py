@@ -151,6 +151,28 @@ def question_period(question: str) -> str:
     return year.group(1)
 
 
+#: Words asking for the state of things now, whatever the topic: a newer article
+#: that updates an older one answers them (temporal deixis, not a topic list).
+_LATEST = re.compile(
+    r"\b(?:now|currently|latest|most recent|to date|so far|today|finally|"
+    r"désormais|actuellement|aujourd[’']hui|maintenant|derni[eè]re?s?|plus récente?s?|"
+    r"à ce jour|jusqu[’']à présent|finalement)\b", re.IGNORECASE)
+
+
+def asks_latest(question: str) -> bool:
+    """Does the question ask for the latest state ("now", "most recent", "dernier")?"""
+    return bool(_LATEST.search(question))
+
+
+def recency(dates: list[str]) -> list[float]:
+    """Each date's place among the distinct dates given: 0 the oldest, 1 the newest
+    (0.5 for a missing date, or when all are alike)."""
+    known = sorted({d for d in dates if d})
+    if len(known) < 2:
+        return [0.5] * len(dates)
+    return [known.index(d) / (len(known) - 1) if d else 0.5 for d in dates]
+
+
 def in_period(published: str, period: str) -> bool:
     """Is an article of date ``published`` ("2024-12-24", "2024-11") within ``period``?"""
     return bool(period) and str(published or "").startswith(period)

@@ -19,7 +19,7 @@ from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
 from .conversation import contextual_query, is_follow_up, user_turns
-from .crosslang import in_period, question_period
+from .crosslang import asks_latest, in_period, question_period, recency
 from .glossary import translations
 from .lexical import STOP
 from .metadata import LEG_RANKS
@@ -154,6 +154,8 @@ class SentenceSignals:
         lang = detect_language(question)
         period = question_period(question)
         sim, lex, names = (FEATURES.index(f) for f in ("sim", "lex", "names"))
+        newer = recency([str(d.metadata.get("published") or "") for d in passages])
+        latest = float(asks_latest(question))
         rows = []
         for n, doc in enumerate(passages):
             mine = [i for i, s in enumerate(sentences) if s.passage == n]
@@ -166,7 +168,8 @@ class SentenceSignals:
                          max((x[i, lex] for i in mine), default=0.0),
                          max((x[i, names] for i in mine), default=0.0),
                          cross, cross * rr[2], cross * rr[0],
-                         float(in_period(str(doc.metadata.get("published") or ""), period))])
+                         float(in_period(str(doc.metadata.get("published") or ""), period)),
+                         latest * newer[n]])
         return np.array(rows, dtype=float).reshape(len(passages), len(PASSAGE_FEATURES))
 
     def _holds(self, text: str) -> set[str]:

@@ -55,6 +55,10 @@ PASSAGE_FEATURES = (
     "cross_multi",  # cross × rr_multi: across languages the multilingual leg is the witness
     "cross_bm25",   # cross × rr_bm25
     "in_period",    # the question names a month or year and the article is of that period
+    # how recent the passage's article is among the pool's (0 oldest, 1 newest), when
+    # the question asks for the latest state ("now", "dernier"). (Recency alone, for
+    # every question, got a weight of about zero and moved no test-half figure.)
+    "latest_newer",
 )
 
 
