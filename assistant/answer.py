@@ -21,7 +21,7 @@ from .crosslang import key_item
 from .features import SentenceSignals, name_options
 from .glossary import translations
 from .lexical import STOP
-from .quotes import named, query_names
+from .quotes import announces, beside, continues, leans_back, named, query_names
 from .scoring import (
     GENERIC,
     NAME,
@@ -317,16 +317,16 @@ class ExtractiveAnswerer(SentenceSignals):
             brings = [m for m in musts if m not in have and m in new]
             adds = q_terms & new
             if brings or (adds and s.score >= 0.8 * best.score) or (
-                _continues(s, chosen, sentences) and s.score >= 0.5 * best.score
+                continues(s, chosen, sentences) and s.score >= 0.5 * best.score
             ):
                 chosen.append(s)
                 have |= new
         # A quoted sentence may need its neighbour: the list it announces ("trois
         # trajectoires se dessinent." → "Soit…, soit…"), or, when its subject is a
         # pronoun ("Pour ce faire, *elle*…"), the sentence before, which says who.
-        for step, needs_it in ((1, _announces), (-1, _leans_back)):
+        for step, needs_it in ((1, announces), (-1, leans_back)):
             for c in list(chosen):
-                other = _beside(c, sentences, step)
+                other = beside(c, sentences, step)
                 if (other is not None and other not in chosen and len(chosen) < MAX_SENTENCES
                         and needs_it(c, other) and _fits(chosen, other)):
                     chosen.append(other)
@@ -342,7 +342,13 @@ class ExtractiveAnswerer(SentenceSignals):
         have = self._holds("\n".join(contexts))
         around = self._holds("\n".join(topics)) if topics else have
         english = detect_language(question) == "en"
+        # "How many X": the counts check asks for a number of X, reading every
+        # translation (the induced lexicon's too); here X would be asked again with
+        # the glossary's alone ("clients" in an English article of "customers").
+        counted = "counts" in self.checks and question_needs(question) is NUMBER
         for must, strict in _musts(question):
+            if not strict and counted:
+                continue
             if not strict and (across or english) and not translations(must):
                 continue  # a word we cannot translate: no evidence either way
             options = {must, *translations(must)}
@@ -374,7 +380,10 @@ class ExtractiveAnswerer(SentenceSignals):
         parts: list[str] = []
         for n, (s, quote) in enumerate(zip(chosen, chosen_texts, strict=True)):
             marker = markers.setdefault(s.passage, len(markers) + 1)
-            follows = n + 1 < len(chosen) and chosen[n + 1].passage == s.passage
+            # A heading (no closing stop) keeps its marker: the next sentence of its
+            # passage is not run on after it ("Les financiers de la course De son…").
+            follows = (n + 1 < len(chosen) and chosen[n + 1].passage == s.passage
+                       and quote.rstrip()[-1:] in ".!?…»\":;)")
             date = str(passages[s.passage].metadata.get("published") or "")
             tail = f" [{marker}]" + (f" ({date})" if several and date else "")
             parts.append(quote if follows else quote + tail)
@@ -412,35 +421,6 @@ def _with_title(s: Sentence, passages: list[Document]) -> str:
     return f"{doc.metadata.get('title') or ''}\n{s.context}\n{doc.page_content}"
 
 
-_ANAPHOR_START = re.compile(
-    r"^(?:il|elle|ils|elles|cette|ce|ces|celui-ci|celle-ci|son|sa|ses|leur|leurs|"
-    r"[aà] (?:sa|son|leur)|it|its|they|their|this|these|he|she|his|her)\b",
-    re.IGNORECASE,
-)
-
-
-_LIST_START = re.compile(
-    r"^(?:soit|d['’]abord|premièrement|primo|d['’]une part|first(?:ly)?|either)\b",
-    re.IGNORECASE,
-)
-
-
-#: A sentence whose subject is a pronoun, in its first words ("Pour ce faire, elle…",
-#: "Cette dernière a injecté…"): quoted alone, it does not say who.
-_SUBJECT_PRONOUN = re.compile(
-    r"^(?:[\w’'-]+,?\s+){0,3}?(?:il(?! y a)|elle|ils|elles|it|they|he|she)\s|"
-    r"^(?:cette dernière|ce dernier|celle-ci|celui-ci|the latter)\b",
-    re.IGNORECASE,
-)
-
-
-def _beside(s: Sentence, sentences: list[Sentence], step: int) -> Sentence | None:
-    """The sentence right after (``step`` 1) or before (-1) ``s`` in its passage."""
-    n = next(i for i, x in enumerate(sentences) if x is s) + step
-    other = sentences[n] if 0 <= n < len(sentences) else None
-    return other if other is not None and other.passage == s.passage else None
-
-
 def _within(text: str, note: str) -> str:
     """``text`` followed by ``note``, the note shortened to keep the answer's length."""
     room = MAX_ANSWER_CHARS - len(text)
@@ -463,25 +443,6 @@ def _fill(chosen: list[Sentence], ranked: list[Sentence], best: float) -> None:
             break
         if s not in chosen and _fits(chosen, s) and all(c.text != s.text for c in chosen):
             chosen.append(s)
-
-
-def _leans_back(s: Sentence, before: Sentence) -> bool:
-    """Does ``s`` need ``before`` to say who its pronoun subject is?"""
-    return bool(_SUBJECT_PRONOUN.match(s.text))
-
-
-def _announces(s: Sentence, after: Sentence) -> bool:
-    """Does ``s`` announce what ``after`` lists ("…se dessinent." → "Soit…, soit…";
-    a sentence ending in a colon)? The list is the answer then, whatever its words."""
-    return s.text.rstrip().endswith(":") or bool(_LIST_START.match(after.text))
-
-
-def _continues(s: Sentence, chosen: list[Sentence], sentences: list[Sentence]) -> bool:
-    """Is ``s`` the sentence right after a chosen one, and about the same subject
-    (it opens with a pronoun: "Ils valent…", "A sa tête se trouve…")? News prose
-    often puts the answer there."""
-    before = _beside(s, sentences, -1)
-    return before is not None and before in chosen and bool(_ANAPHOR_START.match(s.text))
 
 
 def _musts(question: str) -> list[tuple[str, bool]]:

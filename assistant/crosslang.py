@@ -123,8 +123,10 @@ def key_item(text: str, kind: str, article_lang: str, reader_lang: str) -> str:
         year = re.search(r"\b(?:19|20)\d{2}\b", text)
         return year.group(0) if year else ""
     if kind == "count":
-        m = _COUNT.search(text)
-        return _grouped(m.group(0), reader_lang) if m else ""
+        # a count, not the year beside it ("took over in April 2023 … 214 customers")
+        numbers = [m.group(0) for m in _COUNT.finditer(text)]
+        counts = [n for n in numbers if not _YEAR.fullmatch(n)] or numbers
+        return _grouped(counts[0], reader_lang) if counts else ""
     return ""
 
 

@@ -1,6 +1,8 @@
 """How a quoted sentence says who it is about: a sentence whose subject is a pronoun
 or an epithet ("Elle a levé…", "Le Californien a investi…") gets the name it
-stands for in brackets, when nothing quoted around it names it."""
+stands for in brackets, when nothing quoted around it names it. And which neighbour
+a quoted sentence needs: the list it announces, the sentence that says who its
+pronoun is."""
 
 from __future__ import annotations
 
@@ -59,3 +61,52 @@ def named(text: str, names: list[str], before: Sentence | None) -> str:
     if not end:
         return text
     return f"{text[:end]} [{names[0]}]{text[end:]}"
+
+
+# -- neighbours a quoted sentence needs ---------------------------------------
+ANAPHOR_START = re.compile(
+    r"^(?:il|elle|ils|elles|cette|ce|ces|celui-ci|celle-ci|son|sa|ses|leur|leurs|"
+    r"[aà] (?:sa|son|leur)|it|its|they|their|this|these|he|she|his|her)\b",
+    re.IGNORECASE,
+)
+
+
+LIST_START = re.compile(
+    r"^(?:soit|d['’]abord|premièrement|primo|d['’]une part|first(?:ly)?|either)\b",
+    re.IGNORECASE,
+)
+
+
+#: A sentence whose subject is a pronoun, in its first words ("Pour ce faire, elle…",
+#: "Cette dernière a injecté…"): quoted alone, it does not say who.
+SUBJECT_PRONOUN = re.compile(
+    r"^(?:[\w’'-]+,?\s+){0,3}?(?:il(?! y a)|elle|ils|elles|it|they|he|she)\s|"
+    r"^(?:cette dernière|ce dernier|celle-ci|celui-ci|the latter)\b",
+    re.IGNORECASE,
+)
+
+
+def beside(s: Sentence, sentences: list[Sentence], step: int) -> Sentence | None:
+    """The sentence right after (``step`` 1) or before (-1) ``s`` in its passage."""
+    n = next(i for i, x in enumerate(sentences) if x is s) + step
+    other = sentences[n] if 0 <= n < len(sentences) else None
+    return other if other is not None and other.passage == s.passage else None
+
+
+def leans_back(s: Sentence, before: Sentence) -> bool:
+    """Does ``s`` need ``before`` to say who its pronoun subject is?"""
+    return bool(SUBJECT_PRONOUN.match(s.text))
+
+
+def announces(s: Sentence, after: Sentence) -> bool:
+    """Does ``s`` announce what ``after`` lists ("…se dessinent." → "Soit…, soit…";
+    a sentence ending in a colon)? The list is the answer then, whatever its words."""
+    return s.text.rstrip().endswith(":") or bool(LIST_START.match(after.text))
+
+
+def continues(s: Sentence, chosen: list[Sentence], sentences: list[Sentence]) -> bool:
+    """Is ``s`` the sentence right after a chosen one, and about the same subject
+    (it opens with a pronoun: "Ils valent…", "A sa tête se trouve…")? News prose
+    often puts the answer there."""
+    before = beside(s, sentences, -1)
+    return before is not None and before in chosen and bool(ANAPHOR_START.match(s.text))

@@ -69,6 +69,8 @@ def test_key_items_are_whole_words_and_whole_numbers() -> None:
     assert key_item("à 1 100 voyageurs par jour", "count", "fr", "en") == "1,100"
     assert key_item("It employs 2,100 people", "count", "en", "fr") == "2\u202f100"
     assert key_item("une hausse de 1,5 %", "count", "fr", "en") == "1,5"
+    assert key_item("Holt, who took over in April 2023, pointed to 214 customers", "count",
+                    "en", "fr") == "214"
 
 
 def test_a_pronoun_or_epithet_subject_says_who_in_brackets() -> None:
@@ -89,6 +91,18 @@ def test_a_heading_or_headline_line_is_never_glued_to_a_sentence() -> None:
     texts = [c.text for c in chunk_article(article)]
     assert any("Un titre sans point\nUn autre titre" in t for t in texts), texts
     assert not any("Un intertitre Une phrase" in t for t in texts)
+
+
+def test_a_quoted_heading_is_not_run_on_into_the_next_sentence() -> None:
+    from assistant.scoring import passage_sentences
+
+    passage = doc("Les financiers de la course\nDe son côté, Brisa a attendu 2023 pour "
+                  "investir.", "brisa")
+    chosen = passage_sentences([passage])
+    assert chosen[0].text == "Les financiers de la course"
+    text = answerer()._compose("Quand Brisa a-t-elle investi ?", "fr", chosen, [passage]).text
+    assert "Les financiers de la course [1] De son côté" in text, text
+    assert text.endswith("investir. [1]")
 
 
 def test_a_month_or_year_named_in_a_question_is_a_period_of_articles() -> None:

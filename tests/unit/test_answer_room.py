@@ -39,5 +39,10 @@ def test_names_may_be_held_by_the_passage_or_the_title_the_asked_thing_not() -> 
     assert answerer._covers(question, [quote], False, [around])
     assert not answerer._covers(question, [quote])  # the name nowhere near
     # The thing asked for must be in the quoted sentences themselves.
-    assert not answerer._covers(question, ["\nLe groupe publie ses comptes."], False,
-                                [around])
+    valued = "Quelle est la valorisation de Brisa ?"
+    assert not answerer._covers(valued, ["\nLe groupe publie ses comptes."], False, [around])
+    assert answerer._covers(valued, ["\nBrisa est valorisée 2 milliards."], False, [around])
+    # "How many X": the counts check asks for a number of X (covers does not ask again)
+    assert answerer._covers(question, ["\nLe groupe emploie 1 200 personnes."], False, [around])
+    assert not answerer._counts(question, [sentence("Le groupe publie ses comptes 2 fois.", 1)])
+    assert answerer._counts(question, [sentence("Le groupe emploie 1 200 salariés.", 1)])
