@@ -380,10 +380,10 @@ class ExtractiveAnswerer(SentenceSignals):
         parts: list[str] = []
         for n, (s, quote) in enumerate(zip(chosen, chosen_texts, strict=True)):
             marker = markers.setdefault(s.passage, len(markers) + 1)
-            # A heading (no closing stop) keeps its marker: the next sentence of its
+            # A line of its own (a heading) keeps its marker: the next sentence of its
             # passage is not run on after it ("Les financiers de la course De son…").
             follows = (n + 1 < len(chosen) and chosen[n + 1].passage == s.passage
-                       and quote.rstrip()[-1:] in ".!?…»\":;)")
+                       and f"{s.text}\n" not in passages[s.passage].page_content)
             date = str(passages[s.passage].metadata.get("published") or "")
             tail = f" [{marker}]" + (f" ({date})" if several and date else "")
             parts.append(quote if follows else quote + tail)

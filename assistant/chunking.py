@@ -72,9 +72,51 @@ def _pieces(sentence: str, limit: int) -> list[str]:
     return out
 
 
+#: A plain-text heading: a short line with no closing stop (a closing bracket is no
+#: stop: "- OpenAI, leader (20 milliards levés)"), of two words or more.
+_PLAIN_HEADING = re.compile(r"^(?=\S)(?=(?:\S+\s+)+\S)[^\n]{3,120}(?<![.!?…:;»\"”,])$")
+_ITEM = re.compile(r"^[-•–*]\s+")
+#: A line this long is a whole paragraph (text saved one paragraph per line).
+PARAGRAPH_LINE = 200
+
+
+def mark_headings(text: str) -> str:
+    """Plain text's headings marked as Markdown ones ("## ", list items "### "), so
+    that they open sections and are never read as the start of the next sentence.
+
+    Text with Markdown headings is left alone. Elsewhere a heading is a short line
+    with no closing stop that stands as a block of its own (blank lines around), or
+    any such line in text saved one paragraph per line (no blank lines, most of
+    the text in long lines), as scraped pages often are. A line of a hard-wrapped paragraph
+    is neither. Each line becomes a paragraph of its own."""
+    if re.search(r"(?m)^#{1,6}\s", text):
+        return text
+    lines = [line.strip() for line in text.splitlines()]
+    full = [line for line in lines if line]
+    long_chars = sum(len(x) for x in full if len(x) >= PARAGRAPH_LINE)
+    by_line = "" not in lines and long_chars * 2 >= sum(len(x) for x in full)
+    def heading(n: int) -> bool:
+        alone = (n == 0 or not lines[n - 1]) and (n + 1 == len(lines) or not lines[n + 1])
+        return bool(lines[n] and any(lines[n + 1:]) and (alone or by_line)
+                    and _PLAIN_HEADING.match(lines[n]))
+
+    out: list[str] = []
+    for n, line in enumerate(lines):
+        after = next((m for m in range(n + 1, len(lines)) if lines[m]), None)
+        # A headline right before a heading of its rank or above heads nothing: the
+        # headline of another article in the page ("À lire aussi"), kept as a line.
+        if heading(n) and not (after is not None and heading(after) and (
+                _ITEM.match(line) or not _ITEM.match(lines[after]))):
+            level = "###" if _ITEM.match(line) else "##"
+            line = f"{level} {_ITEM.sub('', line)}"
+        out.append(line)
+    return "\n\n".join(x for x in out if x) if by_line else "\n".join(out)
+
+
 def _sections(text: str) -> list[tuple[str, list[str], int]]:
     """Group the article's sentences by section; a heading followed by text opens
     one. Returns (section path, sentences, how many of the first are headings)."""
+    text = mark_headings(text)
     path: dict[int, str] = {}
     sections: list[tuple[str, list[str], int]] = [("", [], 0)]
     pending: list[tuple[int, str]] = []  # headings not yet followed by text

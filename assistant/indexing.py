@@ -9,6 +9,7 @@ leftover ids, so a refresh killed midway is completed by the next one.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections import defaultdict
@@ -52,8 +53,17 @@ class RefreshReport:
 #: of an older version are re-indexed.
 META_VERSION = 6
 
-def chunk_metadata(article: Article, chunk: Chunk, n_chunks: int) -> dict:
+def index_hash(article: Article, chunks: list[Chunk]) -> str:
+    """What an article's passages were made of: its content and how it was cut. A
+    new chunker that cuts an article differently re-embeds that article only (the
+    others keep their vectors)."""
+    joined = "\x00".join([article.content_hash, *(f"{c.id}\x01{c.indexed_text}" for c in chunks)])
+    return hashlib.sha256(joined.encode("utf-8")).hexdigest()  # exact: line breaks count
+
+
+def chunk_metadata(article: Article, chunk: Chunk, n_chunks: int, digest: str = "") -> dict:
     """Metadata stored with a passage (Chroma accepts only scalar values).
+    ``digest``: :func:`index_hash` of the article's passages (default: its content's).
 
     ``published_min``/``published_max`` bound the publication day as ``YYYYMMDD``
     numbers (absent when the date is unknown), for date-range filters.
@@ -72,7 +82,7 @@ def chunk_metadata(article: Article, chunk: Chunk, n_chunks: int) -> dict:
         "chunk_id": chunk.id,
         "position": chunk.position,
         "section": chunk.section,
-        "article_hash": article.content_hash,
+        "article_hash": digest or article.content_hash,
         "n_chunks": n_chunks,
         "meta_version": META_VERSION,
     } | ({"published_min": span[0], "published_max": span[1]} if span else {})
@@ -144,7 +154,7 @@ class Indexer:
         for article in articles:
             chunks = chunk_article(article, self.chunk_chars)
             have = state.get(article.id)
-            if have and have[1] == {article.content_hash} and have[2] == len(chunks) and (
+            if have and have[1] == {index_hash(article, chunks)} and have[2] == len(chunks) and (
                 have[0] == {c.id for c in chunks}
             ):
                 report.unchanged.append(article.id)
@@ -178,7 +188,8 @@ class Indexer:
         """Store a batch's passages (one upsert per space), then drop each article's
         passages that its new version no longer has."""
         pairs = [(a, c) for a, chunks in batch for c in chunks]
-        metas = [chunk_metadata(a, c, len(chunks)) | {"corpus": self.origin}
+        digests = {a.id: index_hash(a, chunks) for a, chunks in batch}
+        metas = [chunk_metadata(a, c, len(chunks), digests[a.id]) | {"corpus": self.origin}
                  for a, chunks in batch for c in chunks]
         self.store.upsert([c.id for _, c in pairs], [defang(c.text) for _, c in pairs], metas,
                           vectors)

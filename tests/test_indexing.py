@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import logging
 import shutil
@@ -73,6 +74,29 @@ def test_refresh_embeds_only_what_changed(own: Assistant) -> None:
     report = own.refresh()
     assert report.removed == ["zorglub"]
     assert own.store.passages({"article_id": "zorglub"}) == []
+    assert own.refresh().passages_embedded == 0
+
+
+def test_a_new_way_of_cutting_reembeds_only_the_articles_it_changes(
+        own: Assistant, monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant import indexing
+
+    corpus = Path(own.settings.corpus_dir)
+    (corpus / "zorglub.md").write_text(NEW, encoding="utf-8")
+    own.refresh()
+    cut = indexing.chunk_article
+
+    def recut(article, max_chars):  # the chunker now puts a line break in Zorglub's
+        chunks = cut(article, max_chars)
+        if article.id == "zorglub":
+            text = chunks[0].text.replace(" Son fondateur", "\nSon fondateur")
+            chunks[0] = dataclasses.replace(chunks[0], text=text)
+        return chunks
+
+    monkeypatch.setattr(indexing, "chunk_article", recut)
+    report = own.refresh()
+    assert report.updated == ["zorglub"] and report.unchanged == ["course-ia-financement"]
+    assert report.passages_embedded == 1
     assert own.refresh().passages_embedded == 0
 
 

@@ -114,3 +114,34 @@ def test_a_short_last_sentence_opens_the_next_passage_too(tmp_path: Path) -> Non
     p.write_text(" ".join(longs), encoding="utf-8")
     first, second = chunk_article(load_article(p))
     assert " ".join([first.text, second.text]) == " ".join(longs)  # long ones not repeated
+
+
+LONG = ("Le groupe a publié mercredi des résultats annuels en nette hausse, portés par "
+        "ses ventes en Europe et au Moyen-Orient, où il a remporté plusieurs contrats "
+        "pour des usines de dessalement, selon sa directrice financière. ")
+
+
+def test_plain_text_headings_open_sections_and_keep_their_line(tmp_path: Path) -> None:
+    # Saved one paragraph per line, headings as short lines with no closing stop, a
+    # list item as a sub-heading, the headline of another article before a heading.
+    text = "\n".join([
+        LONG * 2, "Trois groupes en tête", "- Brisa, le leader (20 millions levés)",
+        LONG * 2, "Un autre article du site", "Les géants au centre du jeu", LONG * 2])
+    path = tmp_path / "plain.txt"
+    path.write_text(text, encoding="utf-8")
+    chunks = chunk_article(load_article(path))
+    sections = {c.section for c in chunks}
+    assert "Trois groupes en tête › Brisa, le leader (20 millions levés)" in sections
+    assert "Les géants au centre du jeu" in sections
+    assert not any("Un autre article" in s for s in sections)  # it heads nothing
+    for c in chunks:  # never glued to the sentence after it
+        assert "levés) Le groupe" not in c.text and "du site Les" not in c.text
+
+
+def test_a_hard_wrapped_paragraph_has_no_headings(tmp_path: Path) -> None:
+    wrapped = "\n".join(["Le groupe a publié mercredi des résultats annuels en nette",
+                         "hausse, portés par ses ventes en Europe et au Moyen-Orient",
+                         "selon sa directrice financière.", "", "Une autre phrase du texte."])
+    path = tmp_path / "wrapped.txt"
+    path.write_text(wrapped, encoding="utf-8")
+    assert {c.section for c in chunk_article(load_article(path))} == {""}
