@@ -374,7 +374,7 @@ class ExtractiveAnswerer(SentenceSignals):
             chosen = sorted(chosen, key=lambda s: rank[str(
                 passages[s.passage].metadata.get("article_id"))])
         names = query_names(question)
-        chosen_texts = [named(s.text, names, before)
+        chosen_texts = [named(s.text, names, before, _preceding(s, passages))
                         for s, before in zip(chosen, [None, *chosen[:-1]], strict=True)]
         markers: dict[int, int] = {}
         parts: list[str] = []
@@ -419,6 +419,13 @@ def _with_title(s: Sentence, passages: list[Document]) -> str:
     says "the company" belongs to an article whose title names it."""
     doc = passages[s.passage]
     return f"{doc.metadata.get('title') or ''}\n{s.context}\n{doc.page_content}"
+
+
+def _preceding(s: Sentence, passages: list[Document]) -> str:
+    """The article's text before a sentence: its title, then its passage up to it."""
+    doc = passages[s.passage]
+    at = doc.page_content.find(s.text)
+    return f"{doc.metadata.get('title') or ''}\n{doc.page_content[:max(at, 0)]}"
 
 
 def _within(text: str, note: str) -> str:

@@ -9,6 +9,7 @@ corpus (same URL, or same text once normalised) is not written again.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import os
 import re
@@ -49,6 +50,10 @@ LINK_KEY = "link"
 #: Only those count as "already indexed" for a URL: a file that merely claims a URL in its
 #: front matter must not block the real article from being fetched.
 FETCHED_KEY = "fetched"
+#: Front-matter key of an article added from a file: a fingerprint of the file's full
+#: path (not the path itself), so that adding the same file again after editing it
+#: updates its article instead of adding a second one beside it.
+FILE_KEY = "added_from"
 _FEED_TYPES = ("rss", "atom", "xml")
 #: A response validator and the request header that sends it back.
 _CONDITIONAL = (("etag", "If-None-Match"), ("last-modified", "If-Modified-Since"))
@@ -81,6 +86,7 @@ class _Corpus:
         self.ids: set[str] = set()
         self.urls: dict[str, str] = {}
         self.hashes: dict[str, str] = {}
+        self.files: dict[str, str] = {}
         for path in corpus_files(corpus_dir):
             aid = slugify(path.stem)
             self.ids.add(aid)
@@ -101,6 +107,8 @@ class _Corpus:
                     self.urls.setdefault(normalise_url(u), aid)
         if text:
             self.hashes.setdefault(text_hash(text), aid)
+        if article.extra.get(FILE_KEY):
+            self.files[str(article.extra[FILE_KEY])] = aid
 
     def by_url(self, *urls: str) -> str | None:
         """The id of the article stored under any of ``urls``, if any."""
@@ -119,6 +127,13 @@ class _Corpus:
             existing = self.find(article)
             if existing:
                 return existing, False
+            edited = self.files.get(str(article.extra.get(FILE_KEY) or ""))
+            if edited and (self.dir / f"{edited}.md").exists():
+                # The same file again, edited: its article is updated, not doubled.
+                _write_article(self.dir, edited, article)
+                self._remember(article, edited)
+                log.info("updated %s from its edited file", edited)
+                return edited, False
             base = slugify(article.id or article.title)
             aid, n = base, 1
             while aid in self.ids or (self.dir / f"{aid}.md").exists():
@@ -220,6 +235,7 @@ def _ingest_file(source: str, corpus: _Corpus, result: IngestResult) -> None:
     # A file's own claims of where it came from are not trusted (see FETCHED_KEY).
     article.extra.pop(FETCHED_KEY, None)
     article.extra.pop(LINK_KEY, None)
+    article.extra[FILE_KEY] = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]
     _record(corpus.store(article), result)
 
 

@@ -48,10 +48,16 @@ def query_names(question: str) -> list[str]:
     return [n for n in names if fold(n) not in STOP and fold(n) not in GENERIC]
 
 
-def named(text: str, names: list[str], before: Sentence | None) -> str:
+def named(text: str, names: list[str], before: Sentence | None,
+          preceding: str | None = None) -> str:
     """``text``, with the name its pronoun or epithet subject stands for in brackets
     ("Le Californien [Microsoft] a investi…"), when the sentence names none of the
-    question's names and the sentence quoted just before does not either."""
+    question's names and the sentence quoted just before does not either.
+
+    ``preceding``: the article's text before the sentence (its title, its passage up
+    to it). The name is put in only when that text names one of the question's
+    names and no other: with two companies in play, "L'entreprise" may be either,
+    and a wrong name in brackets would make the quote say what the article does not."""
     folded = fold(text)
     if not names or any(fold(n) in folded for n in names):
         return text
@@ -60,7 +66,17 @@ def named(text: str, names: list[str], before: Sentence | None) -> str:
     end = _subject_end(text)
     if not end:
         return text
-    return f"{text[:end]} [{names[0]}]{text[end:]}"
+    name = names[0]
+    if preceding is not None:
+        asked = {w for n in names for w in fold(n).split()}
+        others = {fold(m.group(0)).split("'")[0] for m in NAME.finditer(f" {preceding}")}
+        others = {w for w in others if w and w not in STOP and w not in GENERIC
+                  and w not in asked}
+        held = [n for n in names if fold(n) in fold(preceding)]
+        if others or not held:
+            return text
+        name = held[0]
+    return f"{text[:end]} [{name}]{text[end:]}"
 
 
 # -- neighbours a quoted sentence needs ---------------------------------------

@@ -82,6 +82,14 @@ def test_a_pronoun_or_epithet_subject_says_who_in_brackets() -> None:
     assert _named("Microsoft a investi.", ["Microsoft"], None) == "Microsoft a investi."
     assert _named("Le coût de la ligne augmente.", ["Brisa"], None) == \
         "Le coût de la ligne augmente."
+    # only when the text before names the question's name and no other: "L'entreprise"
+    # after "Lumen rachète Houblonnière" may be either
+    assert _named("L’entreprise emploie 410 salariés.", ["Houblonnière"], None,
+                  "Lumen rachète Houblonnière\nLe brasseur a signé.") == \
+        "L’entreprise emploie 410 salariés."
+    assert _named("L’entreprise emploie 410 salariés.", ["Houblonnière"], None,
+                  "Houblonnière recrute\nLa brasserie a signé.") == \
+        "L’entreprise [Houblonnière] emploie 410 salariés."
 
 
 def test_a_heading_or_headline_line_is_never_glued_to_a_sentence() -> None:

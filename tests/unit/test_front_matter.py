@@ -125,3 +125,22 @@ def test_the_tests_corpus_is_the_seed_fixture_not_the_users_folder(corpus_dir: P
     assert seed.parent != ROOT / "corpus"
     assert [p.name for p in corpus_dir.iterdir()] == [seed.name]
     assert (corpus_dir / seed.name).read_bytes() == seed.read_bytes()
+
+
+def test_adding_an_edited_file_again_updates_its_article(tmp_path: Path) -> None:
+    corpus, src, other = tmp_path / "corpus", tmp_path / "src", tmp_path / "other"
+    src.mkdir()
+    other.mkdir()
+    article = src / "velo.md"
+    article.write_text("# Vélo\n\nLe réseau compte 8 000 vélos.\n", encoding="utf-8")
+    assert ingest([str(article)], corpus).added == ["velo"]
+    assert ingest([str(article)], corpus).added == []  # the same again: nothing new
+    article.write_text("# Vélo\n\nLe réseau compte 12 000 vélos.\n", encoding="utf-8")
+    result = ingest([str(article)], corpus)
+    assert result.saved == ["velo"] and result.added == []
+    assert sorted(p.name for p in corpus.glob("*.md")) == ["velo.md"]
+    assert "12 000" in load_article(corpus / "velo.md").text
+    # Another file of the same name, elsewhere, is another article: nothing replaced.
+    (other / "velo.md").write_text("Le tramway compte 40 rames.\n", encoding="utf-8")
+    assert ingest([str(other / "velo.md")], corpus).added == ["velo-2"]
+    assert "12 000" in load_article(corpus / "velo.md").text
