@@ -69,6 +69,7 @@ MESSAGES = {
         "in": "{lead} (en {language}, texte original) :",
         "latest": "Le chiffre le plus récent date du {date}.",
         "part": "(Les articles ne répondent pas à : « {part} »)",
+        "and": "et en",
     },
     "en": {
         "empty": "Please type a question about the indexed articles.",
@@ -78,6 +79,7 @@ MESSAGES = {
         "in": "{lead} (in {language}, original text):",
         "latest": "The latest figure is from {date}.",
         "part": "(The articles don't answer: \"{part}\")",
+        "and": "and",
     },
 }
 LANGUAGE_NAMES = {"fr": {"en": "anglais", "fr": "français"},
@@ -389,7 +391,9 @@ class ExtractiveAnswerer(SentenceSignals):
             parts.append(quote if follows else quote + tail)
         kind, _ = question_type(question)
         source_lang = str(passages[chosen[0].passage].metadata.get("language") or lang)
-        head = [self._lead(lang, source_lang, several)]
+        quoted = list(dict.fromkeys(str(passages[s.passage].metadata.get("language") or lang)
+                                    for s in chosen))
+        head = [self._lead(lang, quoted, several)]
         if source_lang != lang and kind in ("amount", "date", "count"):
             item = key_item(chosen[0].text, kind, source_lang, lang)
             if item:
@@ -404,13 +408,15 @@ class ExtractiveAnswerer(SentenceSignals):
         return Answer(text, sources, language=lang, quotes=[s.text for s in chosen])
 
     @staticmethod
-    def _lead(lang: str, source_lang: str, several: bool) -> str:
-        """"According to the article(s)", saying in which language when it is not the
-        reader's: the quote is the article's own words, not a translation."""
+    def _lead(lang: str, quoted: list[str], several: bool) -> str:
+        """"According to the article(s)", saying in which languages the quotes are
+        when one is not the reader's ("in French and English"): the quotes are the
+        articles' own words, not a translation."""
         lead = MESSAGES[lang]["many" if several else "one"]
-        name = LANGUAGE_NAMES[lang].get(source_lang)
-        if source_lang == lang or not name:
+        names = [LANGUAGE_NAMES[lang].get(q, q) for q in quoted]
+        if quoted in ([lang], []) or not all(names):
             return lead
+        name = f" {MESSAGES[lang]['and']} ".join(names)
         return MESSAGES[lang]["in"].format(lead=lead.rstrip(" :"), language=name)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import threading
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from .core import Assistant
-from .errors import AssistantError
+from .errors import AssistantError, source_line
 from .indexing import RefreshReport
 from .settings import Settings
 
@@ -43,10 +44,7 @@ class _HeldWarnings(logging.Filter):
 def _error_line(source: str, message: str) -> str:
     """``error: <source>: <message>``, without naming the file twice when the message
     already starts with its name ("article.html: no such file")."""
-    name = Path(source).name
-    if name and message.startswith(f"{name}: "):
-        message = message[len(name) + 2:]
-    return f"error: {source}: {message}"
+    return f"error: {source_line(source, message)}"
 
 
 def _refresh(assistant: Assistant, args: argparse.Namespace) -> int:
@@ -187,6 +185,16 @@ def _seconds(value: str) -> float:
     return seconds
 
 
+def _quiet_progress() -> None:
+    """No "Loading weights" bars from the model libraries (they write to stderr)."""
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    try:
+        from transformers.utils import logging as hf_logging
+    except ImportError:  # pragma: no cover - transformers is a dependency
+        return
+    hf_logging.disable_progress_bar()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m assistant``."""
     common = argparse.ArgumentParser(add_help=False)
@@ -214,6 +222,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    if not args.verbose:  # the models' loading bars are noise beside an answer
+        _quiet_progress()
     handlers = {"refresh": _refresh, "ask": _ask, "eval": _eval, "watch": _watch}
     if args.command == "settings":
         return _settings(None, args)

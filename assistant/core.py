@@ -310,10 +310,11 @@ class Assistant:
     def _refresh(self, progress: Progress | None = None,
                  report: RefreshReport | None = None) -> RefreshReport:
         report = report or RefreshReport()
+        known = len(report.errors)  # the sources' errors: ingest has logged them
         articles, unreadable = load_corpus(Path(self.settings.corpus_dir), report)
         with self.store.batch():  # processes sharing the store are told once, at the end
             self.indexer().sync(articles, keep=unreadable, progress=progress, report=report)
-        for source, message in report.errors:
+        for source, message in report.errors[known:]:
             log.warning("%s: %s", source, message)
         if report.changed and self._retriever is not None:
             self._retriever.invalidate()

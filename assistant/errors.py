@@ -7,6 +7,8 @@ working; new callers catch :class:`AssistantError` and let library bugs through.
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 
 class AssistantError(Exception):
     """Base of every error the assistant raises about its input, sources or index;
@@ -23,3 +25,12 @@ class InvalidRequest(AssistantError, ValueError):
 
 class InvalidType(AssistantError, TypeError):
     """An argument of the wrong type (a question that is not a str, …)."""
+
+
+def source_line(source: str, message: str) -> str:
+    """``<source>: <message>``, without naming the file twice when the message
+    already starts with its name ("article.html: no such file")."""
+    name = PurePath(source).name
+    if name and message.startswith(f"{name}: "):
+        message = message[len(name) + 2:]
+    return f"{source}: {message}"

@@ -23,6 +23,7 @@ from urllib.parse import urljoin, urlsplit
 
 import yaml
 
+from .errors import source_line
 from .fetch import Fetched, FetchError, fetch
 from .metadata import normalise_url, text_hash
 from .readers import Reader, by_media_type, read_html, read_pdf, read_text, suffix_refusal
@@ -403,7 +404,7 @@ def ingest(sources: list[str], corpus_dir: Path, *, allow_private: bool = False,
             log.exception("ingesting %s failed", s)
             result.errors.append((s, f"failed ({exc.__class__.__name__}: {exc})"))
     for source, message in result.errors:
-        log.warning("%s: %s", source, message)
+        log.warning("%s", source_line(source, message))
     return result
 
 

@@ -100,6 +100,16 @@ def test_a_new_way_of_cutting_reembeds_only_the_articles_it_changes(
     assert own.refresh().passages_embedded == 0
 
 
+def test_a_bad_source_is_logged_once_naming_the_file_once(
+        own: Assistant, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    missing = tmp_path / "nope.md"
+    with caplog.at_level(logging.WARNING):
+        report = own.refresh([str(missing)])
+    assert report.errors == [(str(missing), "nope.md: no such file")]
+    lines = [r.getMessage() for r in caplog.records if "no such file" in r.getMessage()]
+    assert lines == [f"{missing}: no such file"], lines
+
+
 def test_ids_are_deterministic_and_refresh_idempotent(own: Assistant) -> None:
     own.refresh()
     ids = sorted(own.store.metadatas())

@@ -59,6 +59,14 @@ def test_key_items_are_written_for_the_reader() -> None:
     assert key_item("no figure here", "amount", "fr", "en") == ""
 
 
+def test_the_lead_names_every_language_quoted() -> None:
+    lead = ExtractiveAnswerer._lead
+    assert lead("en", ["fr", "en"], True) == \
+        "According to the articles (in French and English, original text):"
+    assert lead("fr", ["en"], False) == "D’après l’article (en anglais, texte original) :"
+    assert lead("fr", ["fr"], False) == "D’après l’article :"
+
+
 def test_key_items_are_whole_words_and_whole_numbers() -> None:
     # "se*mai*ne" holds no month, nor does the verb "may"; "May 2024" is no "May 20".
     assert key_item("huit allers-retours en semaine", "date", "fr", "en") == ""
