@@ -65,9 +65,13 @@ _AMOUNT = re.compile(
     re.IGNORECASE,
 )
 _NUMBER = re.compile(
-    r"\b\d+([.,]\d+)?\b|\b(un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|"
-    r"douzaines?|dizaines?|centaines?|milliers|moitié|"
-    r"one|two|three|four|five|six|seven|eight|nine|ten|dozens?|half)\b",
+    # the cardinal words of both languages (a closed class): "Quarante stations"
+    r"\b\d+([.,]\d+)?\b|\b(un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|"
+    r"douze|treize|quatorze|quinze|seize|vingts?|trente|quarante|cinquante|soixante|"
+    r"septante|huitante|nonante|cents?|mille|douzaines?|dizaines?|centaines?|milliers|moitié|"
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
+    r"eighty|ninety|hundreds?|thousands?|dozens?|half)\b",
     re.IGNORECASE,
 )
 _UNIT = r"(?:semaines?|mois|jours?|ans|an|années?|weeks?|months?|days?|years?)"

@@ -46,3 +46,12 @@ def test_names_may_be_held_by_the_passage_or_the_title_the_asked_thing_not() -> 
     assert answerer._covers(question, ["\nLe groupe emploie 1 200 personnes."], False, [around])
     assert not answerer._counts(question, [sentence("Le groupe publie ses comptes 2 fois.", 1)])
     assert answerer._counts(question, [sentence("Le groupe emploie 1 200 salariés.", 1)])
+
+
+def test_a_count_may_be_written_in_words_in_either_language() -> None:
+    from assistant.scoring import counts
+
+    analyzer = Analyzer()
+    assert counts("Quarante stations ouvriront en mai.", {"stations", "station"}, analyzer)
+    assert counts("It will open forty stations.", {"stations", "station"}, analyzer)
+    assert not counts("Les stations ouvriront en mai.", {"stations", "station"}, analyzer)
