@@ -37,9 +37,12 @@ OTHER_WORDS = 20_000
 
 
 def _alike(word: str, other: str) -> bool:
-    """Spelt alike (same first four letters, or one the other's start): the stemmers
-    already match cognates, and look-alikes are often false friends (main → mains)."""
-    return word[:4] == other[:4] or word.startswith(other) or other.startswith(word)
+    """The same word: nothing to add. Cognates spelt alike are kept (passengers →
+    passagers, margin → marge): the stemmers of the two languages cut them apart.
+    (Dropping every word sharing its first four letters, against false friends,
+    cost recall: dev tuning half 0.836 → 0.820, other-language questions 0.790 →
+    0.750; test half 0.807 → 0.798.)"""
+    return word == other
 
 
 class Lexicon:
