@@ -13,7 +13,7 @@ from assistant.lexicon import Lexicon
 
 # Words with hand-made vectors: each pair of translations shares a direction.
 _AXES = {"profit": 0, "bénéfice": 0, "workers": 1, "salariés": 1, "river": 2, "fleuve": 2,
-         "moon": 3}
+         "moon": 3, "passengers": 4, "passagers": 4}
 
 
 class AxisEmbedder:
@@ -38,7 +38,8 @@ class AxisEmbedder:
         return self.embed_documents([text])[0]
 
 
-FRENCH = ["Le bénéfice du fleuve.", "Les salariés du fleuve et le bénéfice."]
+FRENCH = ["Le bénéfice du fleuve.", "Les salariés du fleuve et le bénéfice.",
+          "Les passagers du fleuve."]
 ENGLISH = ["The profit of the river.", "Workers, workers."]
 
 
@@ -56,6 +57,8 @@ def test_translates_both_ways_into_the_other_language_only() -> None:
     assert "moon" not in lex.translate("What about the moon and the river?", "en")
     assert lex.translate("What about the river?", "en")["river"] == ("fleuve",)
     assert "benefice" in lex.expansion("profit", "en").split()
+    # a cognate spelt alike is a translation too: the stemmers cut them apart
+    assert lex.translate("How many passengers?", "en")["passengers"] == ("passagers",)
 
 
 def test_without_the_other_language_nothing_is_translated() -> None:
