@@ -110,7 +110,8 @@ def answer_configs(a: Any) -> list[tuple[str, list[Patch]]]:
         ("without newer-figure sentence", [(cls, "_newer", lambda self, q, c, s, p: c)]),
         ("without pronoun/list neighbours",
          [(answer_module, "leans_back", lambda s, b: False)]),
-        ("without [name] for pronoun/epithet", [(answer_module, "named", lambda t, n, b: t)]),
+        ("without [name] for pronoun/epithet",
+         [(answer_module, "named", lambda t, n, b, p=None: t)]),
         ("names check without the article's title", [(
             answer_module, "_with_title",
             lambda s, passages: f"{s.context}\n{passages[s.passage].page_content}")]),
