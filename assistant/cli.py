@@ -100,7 +100,10 @@ def _print_report(report: RefreshReport) -> None:
 
 
 def _ask(assistant: Assistant, args: argparse.Namespace) -> int:
-    answer = assistant.ask(args.question)
+    # earlier questions of the conversation, oldest first: a follow-up ("Who founded
+    # it?") is read with them, as in the web chat
+    history = [{"role": "user", "content": q} for q in args.after or []]
+    answer = assistant.ask(args.question, history=history or None)
     print(answer.text)
     for n, doc in enumerate(answer.sources, 1):
         meta = doc.metadata
@@ -206,6 +209,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rebuild", action="store_true", help="drop the index and embed everything")
     p = sub.add_parser("ask", parents=[common], help="answer a question with cited passages")
     p.add_argument("question")
+    p.add_argument("--after", action="append", metavar="QUESTION",
+                   help="an earlier question of the conversation, for a follow-up "
+                        "(repeat it, oldest first)")
     p = sub.add_parser("eval", parents=[common], help="measure quality on a question set")
     p.add_argument("file", nargs="?", help="JSONL question set (default: eval/qa-public.jsonl)")
     p.add_argument("--k", type=int, default=3, help="passages counted for recall")

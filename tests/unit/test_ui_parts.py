@@ -287,3 +287,25 @@ def test_a_whole_answer_skips_the_queue_and_no_turn_draws_progress(
         assert f.queue is streams and f.show_progress == "hidden"
     steps = list(Handlers(fake).respond("Q ?", [], [], 2, "en"))  # type: ignore[arg-type]
     assert Handlers(fake).respond_whole("Q ?", [], [], 2, "en") == steps[-1]  # type: ignore[arg-type]
+
+
+def test_the_command_line_ask_passes_earlier_questions_as_the_conversation(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import argparse
+
+    from assistant.cli import _ask
+
+    class Recorder:
+        history: list | None = None
+
+        def ask(self, question: str, history: list | None = None) -> Answer:
+            self.history = history
+            return Answer(f"answer to {question}")
+
+    rec = Recorder()
+    _ask(rec, argparse.Namespace(question="Who founded it?",  # type: ignore[arg-type]
+                                 after=["Which start-up does Amazon back?"]))
+    assert rec.history == [{"role": "user", "content": "Which start-up does Amazon back?"}]
+    assert "answer to Who founded it?" in capsys.readouterr().out
+    _ask(rec, argparse.Namespace(question="Q", after=None))  # type: ignore[arg-type]
+    assert rec.history is None
