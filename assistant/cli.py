@@ -34,7 +34,8 @@ class _HeldWarnings(logging.Filter):
 
     def release(self, errors: list[tuple[str, str]]) -> None:
         """Emit the held records, but those saying ``<source>: <message>`` of ``errors``."""
-        printed = {f"{source}: {message}" for source, message in errors}
+        printed = {line for source, message in errors
+                   for line in (f"{source}: {message}", source_line(source, message))}
         for record in self.held:
             if record.getMessage() not in printed:
                 for handler in logging.getLogger().handlers:
