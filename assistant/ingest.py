@@ -291,6 +291,8 @@ def _page_article(fetched: Fetched, hint: dict[str, str]) -> Article:
     hinted = {k: hint.get(k, "") for k in _HINTED[reader]}
     title, published, outlet = (found.meta.get(k) or hinted.get(k, "")
                                 for k in ("title", "published", "outlet"))
+    if hinted.get("outlet") and outlet in (urlsplit(url).netloc, urlsplit(url).hostname):
+        outlet = hinted["outlet"]  # the page named no site (only its host): the feed's name
     title = clean(title or "")
     body = _strip_boilerplate(body, title)
     if len(words(body)) < MIN_PAGE_WORDS:

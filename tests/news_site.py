@@ -134,6 +134,14 @@ class Handler(BaseHTTPRequestHandler):
             self.send(200, page(title, paras, lang="en"))
         elif p == "/feed.xml":
             self.send(200, rss(base), "application/rss+xml; charset=utf-8")
+        elif p == "/feed-nameless.xml":  # its entry's page names no site
+            self.send(200, feed_of(base, {"Wind": f"{base}/nameless/wind-farm"}),
+                      "application/rss+xml")
+        elif p == "/nameless/wind-farm":
+            title, paras = FEED_ARTICLES["/news/wind-farm"]
+            self.send(200, page(title, paras, lang="en").replace(
+                '<meta property="og:site_name" content="Le Journal">', "").replace(
+                " - Le Journal</title>", "</title>").replace("© 2024 Le Journal. ", ""))
         elif p == "/atom.xml":
             self.send(200, atom(base), "application/atom+xml; charset=utf-8")
         elif p == "/feed-redirects.xml":  # entry links that redirect (like tracking links)

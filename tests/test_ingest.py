@@ -247,6 +247,13 @@ def test_ingest_page_keeps_the_article_and_drops_boilerplate(base: str, corpus: 
     assert not article.text.startswith("#")  # the title is not repeated as a heading
 
 
+def test_a_feed_entry_whose_page_names_no_site_takes_the_feeds_name(
+        base: str, corpus: Path) -> None:
+    result = ingest([f"{base}/feed-nameless.xml"], corpus, allow_private=True)
+    assert result.errors == [] and len(result.added) == 1
+    assert load_article(corpus / f"{result.added[0]}.md").outlet == "Other News"
+
+
 def test_ingest_feed_twice_skips_known_entries(base: str, corpus: Path,
                                                site: ThreadingHTTPServer) -> None:
     first = ingest([f"{base}/feed.xml"], corpus, allow_private=True)
