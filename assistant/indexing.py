@@ -20,7 +20,7 @@ from pathlib import Path
 from langchain_core.embeddings import Embeddings
 
 from .chunking import Chunk, chunk_article
-from .metadata import date_span, normalise_url, text_hash, web_url
+from .metadata import NearCopies, date_span, fingerprint, normalise_url, text_hash, web_url
 from .sources import Article, SourceError, corpus_files, load_article, slugify
 from .store import Store
 
@@ -223,13 +223,18 @@ def load_corpus(corpus_dir: Path, report: RefreshReport) -> tuple[list[Article],
     articles: dict[str, Article] = {}
     unreadable: set[str] = set()
     seen: dict[str, Article] = {}  # "url:…" / "text:…" → the first article with it
+    near = NearCopies()  # nearly the same text: the .txt scrape beside a cleaned .md
+    loaded: list[tuple[Path, Article]] = []
     for path in corpus_files(corpus_dir):
         try:
-            article = load_article(path)
+            loaded.append((path, load_article(path)))
         except SourceError as exc:
             report.errors.append((str(path), str(exc)))
             unreadable.add(slugify(path.stem))
-            continue
+    # Of two copies of one article, the one that knows its date is kept (stable: else
+    # the first file).
+    loaded.sort(key=lambda pa: not pa[1].published)
+    for path, article in loaded:
         if article.id in articles:
             report.errors.append(
                 (str(path), f"same article id '{article.id}' as {articles[article.id].source}")
@@ -240,10 +245,15 @@ def load_corpus(corpus_dir: Path, report: RefreshReport) -> tuple[list[Article],
         if article.url:
             keys["URL"] = f"url:{normalise_url(article.url)}"
         first = next(((what, seen[k]) for what, k in keys.items() if k in seen), None)
+        prints = fingerprint(article.text)
+        if first is None and (copied := near.find(prints)) is not None:
+            first = ("nearly the same text", articles[copied])
         if first:
-            report.errors.append((str(path), f"same {first[0]} as {Path(first[1].source).name}: "
+            what = first[0] if first[0].startswith("nearly") else f"same {first[0]}"
+            report.errors.append((str(path), f"{what} as {Path(first[1].source).name}: "
                                              "indexed once, under that file"))
             continue
         seen.update({k: article for k in keys.values()})
+        near.add(article.id, prints)
         articles[article.id] = article
     return list(articles.values()), unreadable

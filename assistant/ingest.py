@@ -25,7 +25,7 @@ import yaml
 
 from .errors import source_line
 from .fetch import Fetched, FetchError, fetch
-from .metadata import normalise_url, text_hash
+from .metadata import NearCopies, fingerprint, normalise_url, text_hash
 from .readers import Reader, by_media_type, read_html, read_pdf, read_text, suffix_refusal
 from .sources import (
     MAX_FILE_BYTES,
@@ -88,6 +88,7 @@ class _Corpus:
         self.urls: dict[str, str] = {}
         self.hashes: dict[str, str] = {}
         self.files: dict[str, str] = {}
+        self.near = NearCopies()
         for path in corpus_files(corpus_dir):
             aid = slugify(path.stem)
             self.ids.add(aid)
@@ -108,6 +109,7 @@ class _Corpus:
                     self.urls.setdefault(normalise_url(u), aid)
         if text:
             self.hashes.setdefault(text_hash(text), aid)
+            self.near.add(aid, fingerprint(text))
         if article.extra.get(FILE_KEY):
             self.files[str(article.extra[FILE_KEY])] = aid
 
@@ -119,7 +121,8 @@ class _Corpus:
         return None
 
     def find(self, article: Article) -> str | None:
-        """The id of an article already stored with the same URL or the same text."""
+        """The id of an article already stored with the same URL or the same text
+        (:meth:`store` also finds one with nearly the same text)."""
         return self.by_url(article.url) or self.hashes.get(text_hash(article.text))
 
     def store(self, article: Article) -> tuple[str, bool]:
@@ -135,6 +138,9 @@ class _Corpus:
                 self._remember(article, edited)
                 log.info("updated %s from its edited file", edited)
                 return edited, False
+            copied = self.near.find(fingerprint(article.text))
+            if copied:  # nearly the same text (another format, a few lines more or less)
+                return copied, False
             base = slugify(article.id or article.title)
             aid, n = base, 1
             while aid in self.ids or (self.dir / f"{aid}.md").exists():

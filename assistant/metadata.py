@@ -59,3 +59,47 @@ def normalise_url(url: str) -> str:
 def text_hash(text: str) -> str:
     """Hash of the text's words, folded: the same article in .md, .html or .txt hashes alike."""
     return hashlib.sha256(" ".join(words(text)).encode("utf-8")).hexdigest()
+
+
+#: Runs of this many words make an article's fingerprint; two articles sharing
+#: ``SAME_SHARE`` of the shorter one's runs are one article saved twice (the seed's
+#: scraped .txt and our cleaned .md share 0.97; two articles on one story far less).
+RUN_WORDS = 6
+SAME_SHARE = 0.8
+
+
+def fingerprint(text: str) -> frozenset[int]:
+    """A sample of the text's runs of :data:`RUN_WORDS` words (one in four, chosen by
+    their hash, so that two copies keep the same ones), as hashes."""
+    ws = words(text)
+    runs = {" ".join(ws[i:i + RUN_WORDS]) for i in range(max(1, len(ws) - RUN_WORDS + 1))}
+    hashes = {int.from_bytes(hashlib.blake2b(r.encode(), digest_size=8).digest(), "big")
+              for r in runs}
+    sample = {h for h in hashes if h % 4 == 0}
+    return frozenset(sample if len(sample) >= 10 else hashes)
+
+
+class NearCopies:
+    """Articles seen so far, to find one that is nearly the same text as a new one
+    (a copy in another format, with a few lines more or less)."""
+
+    def __init__(self) -> None:
+        self._runs: dict[int, list[str]] = {}
+        self._sizes: dict[str, int] = {}
+
+    def find(self, prints: frozenset[int]) -> str | None:
+        """The key of an article sharing :data:`SAME_SHARE` of the shorter's runs."""
+        shared: dict[str, int] = {}
+        for h in prints:
+            for key in self._runs.get(h, ()):
+                shared[key] = shared.get(key, 0) + 1
+        for key, n in shared.items():
+            if n >= SAME_SHARE * min(len(prints), self._sizes[key]):
+                return key
+        return None
+
+    def add(self, key: str, prints: frozenset[int]) -> None:
+        """Remember an article's fingerprint under ``key``."""
+        self._sizes[key] = len(prints)
+        for h in prints:
+            self._runs.setdefault(h, []).append(key)

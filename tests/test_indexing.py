@@ -269,6 +269,31 @@ def test_the_same_article_twice_in_the_corpus_folder_is_indexed_once(fresh: Assi
     assert {h.metadata["article_id"] for h in fresh.store.passages()} == {"a-loi"}
 
 
+def test_nearly_the_same_text_in_another_format_is_indexed_once_under_the_dated_copy(
+        fresh: Assistant, corpus_dir: Path, tmp_path: Path) -> None:
+    corpus = Path(fresh.settings.corpus_dir)
+    seed = corpus_dir / "course-ia-financement.md"
+    shutil.copy(seed, corpus / "zz-seed.md")  # front matter with its date
+    # The same article scraped as plain text: no front matter, headings as plain
+    # lines, a related headline and a trailing line more.
+    body = load_article(seed).text.replace("### ", "").replace("## ", "")
+    paragraphs = body.split("\n\n")
+    paragraphs.insert(5, "Un autre article du site à lire aussi")
+    (corpus / "aa-scrape.txt").write_text("\n".join([*paragraphs, "Related News :"]),
+                                          encoding="utf-8")
+    report = fresh.refresh()
+    assert report.added == ["zz-seed"]
+    assert dict(report.errors) == {str(corpus / "aa-scrape.txt"): (
+        "nearly the same text as zz-seed.md: indexed once, under that file")}
+    # another article on the same story is another article
+    (corpus / "suite.md").write_text(NEW, encoding="utf-8")
+    assert fresh.refresh().added == ["suite"]
+    # refresh(sources) does not store a near copy again either
+    again = tmp_path / "copie.txt"
+    again.write_text("\n".join(paragraphs), encoding="utf-8")
+    assert fresh.refresh([str(again)]).added == []
+
+
 def test_bad_items_are_reported_and_the_rest_is_indexed(fresh: Assistant, base: str,
                                                         tmp_path: Path) -> None:
     assert fresh.refresh([f"{base}/article"]).added == [VELO]
