@@ -30,6 +30,7 @@ from .scoring import (
     Sentence,
     SentenceScorer,
     counts,
+    main_kind,
     passage_sentences,
     question_focus,
     question_needs,
@@ -395,7 +396,7 @@ class ExtractiveAnswerer(SentenceSignals):
                                     for s in chosen))
         head = [self._lead(lang, quoted, several)]
         if source_lang != lang and kind in ("amount", "date", "count"):
-            item = key_item(chosen[0].text, kind, source_lang, lang)
+            item = key_item(chosen[0].text, main_kind(question), source_lang, lang)
             if item:
                 head.insert(0, f"{item}.")
         newest = max(dated.values())

@@ -238,6 +238,16 @@ def question_type(question: str) -> tuple[str, re.Pattern | None]:
     return "other", None
 
 
+def main_kind(question: str) -> str:
+    """The kind of thing the question's first question word asks for: "*How many*
+    passengers did the line carry *when* it closed?" asks for a count. (For the item
+    written first for the reader; the checks keep :func:`question_type`, whose order
+    was chosen on the tuning half.)"""
+    found = [(m.start(), n, name) for n, (name, asks, _) in enumerate(_TYPES)
+             if name != "name" and (m := asks.search(question))]
+    return min(found)[2] if found else question_type(question)[0]
+
+
 def question_needs(question: str, previous: str | None = None) -> re.Pattern | None:
     """What the answering sentence must hold; a follow-up inherits its previous question's."""
     kind, needs = question_type(question)

@@ -59,6 +59,15 @@ def test_key_items_are_written_for_the_reader() -> None:
     assert key_item("no figure here", "amount", "fr", "en") == ""
 
 
+def test_the_item_written_first_follows_the_first_question_word() -> None:
+    from assistant.scoring import main_kind
+
+    assert main_kind("How many passengers did the line carry when it closed?") == "count"
+    assert main_kind("Quand la ligne a-t-elle fermé ?") == "date"
+    assert main_kind("Combien de temps a duré la grève ?") == "date"
+    assert main_kind("Quel montant Brisa a-t-elle levé ?") == "amount"
+
+
 def test_the_lead_names_every_language_quoted() -> None:
     lead = ExtractiveAnswerer._lead
     assert lead("en", ["fr", "en"], True) == \
