@@ -95,14 +95,19 @@ def mark_headings(text: str) -> str:
     full = [line for line in lines if line]
     long_chars = sum(len(x) for x in full if len(x) >= PARAGRAPH_LINE)
     by_line = "" not in lines and long_chars * 2 >= sum(len(x) for x in full)
+    # the next line with text after each line (None after the last one): one pass
+    following: list[int | None] = [None] * len(lines)
+    for n in range(len(lines) - 2, -1, -1):
+        following[n] = n + 1 if lines[n + 1] else following[n + 1]
+
     def heading(n: int) -> bool:
         alone = (n == 0 or not lines[n - 1]) and (n + 1 == len(lines) or not lines[n + 1])
-        return bool(lines[n] and any(lines[n + 1:]) and (alone or by_line)
+        return bool(lines[n] and following[n] is not None and (alone or by_line)
                     and _PLAIN_HEADING.match(lines[n]))
 
     out: list[str] = []
     for n, line in enumerate(lines):
-        after = next((m for m in range(n + 1, len(lines)) if lines[m]), None)
+        after = following[n]
         # A headline right before a heading of its rank or above heads nothing: the
         # headline of another article in the page ("À lire aussi"), kept as a line.
         if heading(n) and not (after is not None and heading(after) and (
