@@ -151,10 +151,12 @@ class Indexer:
         report = report or RefreshReport()
         state = self._index_state()
         todo: list[tuple[Article, list[Chunk]]] = []
+        digests: dict[str, str] = {}  # index_hash of each article, worked out once
         for article in articles:
             chunks = chunk_article(article, self.chunk_chars)
+            digests[article.id] = index_hash(article, chunks)
             have = state.get(article.id)
-            if have and have[1] == {index_hash(article, chunks)} and have[2] == len(chunks) and (
+            if have and have[1] == {digests[article.id]} and have[2] == len(chunks) and (
                 have[0] == {c.id for c in chunks}
             ):
                 report.unchanged.append(article.id)
@@ -168,7 +170,7 @@ class Indexer:
             # +72% over bare encode on 199 passages).
             texts = [c.indexed_text for _, chunks in batch for c in chunks]
             vectors = {key: emb.embed_documents(texts) for key, emb in self.embedders.items()}
-            self._write(batch, state, vectors)
+            self._write(batch, state, vectors, digests)
             for article, chunks in batch:
                 (report.updated if article.id in state else report.added).append(article.id)
                 done += len(chunks)
@@ -184,11 +186,10 @@ class Indexer:
         return report
 
     def _write(self, batch: list[tuple[Article, list[Chunk]]], state: dict,
-               vectors: dict[str, list[list[float]]]) -> None:
+               vectors: dict[str, list[list[float]]], digests: dict[str, str]) -> None:
         """Store a batch's passages (one upsert per space), then drop each article's
         passages that its new version no longer has."""
         pairs = [(a, c) for a, chunks in batch for c in chunks]
-        digests = {a.id: index_hash(a, chunks) for a, chunks in batch}
         metas = [chunk_metadata(a, c, len(chunks), digests[a.id]) | {"corpus": self.origin}
                  for a, chunks in batch for c in chunks]
         self.store.upsert([c.id for _, c in pairs], [defang(c.text) for _, c in pairs], metas,
