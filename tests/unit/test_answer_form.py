@@ -74,6 +74,7 @@ def test_the_lead_names_every_language_quoted() -> None:
         "According to the articles (in French and English, original text):"
     assert lead("fr", ["en"], False) == "D’après l’article (en anglais, texte original) :"
     assert lead("fr", ["fr"], False) == "D’après l’article :"
+    assert lead("en", ["de"], False) == "According to the article:"  # no name for it
 
 
 def test_key_items_are_whole_words_and_whole_numbers() -> None:
