@@ -414,7 +414,7 @@ class ExtractiveAnswerer(SentenceSignals):
         when one is not the reader's ("in French and English"): the quotes are the
         articles' own words, not a translation."""
         lead = MESSAGES[lang]["many" if several else "one"]
-        names = [LANGUAGE_NAMES[lang].get(q) for q in quoted]  # None: a language unnamed
+        names = [LANGUAGE_NAMES[lang].get(q, "") for q in quoted]  # "": a language unnamed
         if quoted in ([lang], []) or not all(names):
             return lead
         name = f" {MESSAGES[lang]['and']} ".join(names)
