@@ -110,6 +110,7 @@ class Assistant:
                            self.lexicon.words_for if self.lexicon is not None else None),
             embedder=embedders.get("multi") or embedders.get("dense"),
         )
+        self.answerer.lexicon = self.lexicon
         self.answering: Answerer = (answerer or build_answerer(self.settings, self.answerer)
                                     or Extractive(self.answerer))
 

@@ -11,6 +11,7 @@ sees the same passages question after question (100 → 18 ms a question).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import replace
 
@@ -22,6 +23,7 @@ from .conversation import contextual_query, is_follow_up, user_turns
 from .crosslang import asks_latest, in_period, question_period, recency
 from .glossary import translations
 from .lexical import STOP
+from .lexicon import Lexicon
 from .metadata import LEG_RANKS
 from .scoring import (
     GENERIC,
@@ -34,6 +36,14 @@ from .scoring import (
 )
 from .sentence_model import FEATURES, PASSAGE_FEATURES, SentenceModel
 from .text import detect_language, fold, words
+
+
+def _unnamed(query: str) -> str:
+    """The query without its names: what it asks about them. The encoder's closeness
+    of a whole question is led by its names, which every sentence of an article
+    about them shares."""
+    return re.sub(r"\s+", " ", NAME.sub(" ", query)).strip() or query
+
 
 _JOIN = re.compile(r"^[\s,]*(?:et|ou|and|or|&|,)?[\s,]*$", re.IGNORECASE)
 
@@ -73,6 +83,8 @@ class SentenceSignals:
     embedder: Embeddings | None
     model: SentenceModel
     rerank_model: SentenceModel
+    #: The induced lexicon, for the word vectors of the ``soft`` feature (none: 0).
+    lexicon: Lexicon | None = None
     _vectors: dict[str, np.ndarray]
     _split: dict[tuple[str, str], list[Sentence]]
     _held_texts: dict[str, frozenset[str]]
@@ -96,10 +108,13 @@ class SentenceSignals:
         sims = self._similarities(query, [s.text for s in sentences])
         sims_ctx = self._similarities(
             query, [f"{titles[s.passage]}. {s.context}" for s in sentences])
+        plain = self._similarities(_unnamed(query), [s.text for s in sentences])
+        soft = self._soft(query, sentences)
         self.scorer.score(query, needs, sentences, focus=focus, question=question)
         rows = []
         firsts = {s.passage: s for s in reversed(sentences)}
-        for s, sim, sim_ctx in zip(sentences, sims, sims_ctx, strict=True):
+        for s, sim, sim_ctx, sim_plain, close in zip(sentences, sims, sims_ctx, plain, soft,
+                                                     strict=True):
             own = self.scorer.sentence_terms(s)
             lex = self.scorer.lexical(concepts, s)
             lex_own = sum(c.match(own) for c in concepts) / total
@@ -108,11 +123,20 @@ class SentenceSignals:
             hit = needs is not None and s.score - lex > 1e-9  # the scorer's type bonus
             rows.append([sim, sim_ctx, lex, lex_own, names, float(hit),
                          float(needs is not None and not hit), 1.0 / (1 + s.passage),
-                         float(firsts[s.passage] is s), 0.0, 0.0])
+                         float(firsts[s.passage] is s), 0.0, 0.0, sim_plain, close])
         x = np.array(rows, dtype=float)
         x[int(np.argmax(x[:, 2])), 9] = 1.0
         x[int(np.argmax(x[:, 0])), 10] = 1.0
         return sentences, x
+
+    def _soft(self, query: str, sentences: list[Sentence]) -> list[float]:
+        """Per sentence, :meth:`Lexicon.closeness` of the query's words to its words."""
+        lexicon = self.lexicon
+        if lexicon is None:
+            return [0.0] * len(sentences)
+        asked = lexicon.question_words(query)
+        return [lexicon.closeness(asked, s.remember(
+            "word vectors", functools.partial(lexicon.known_words, s.text))) for s in sentences]
 
     def _sentences(self, passages: list[Document]) -> list[Sentence]:
         """The passages' sentences, split once per passage text (the rerank sees the

@@ -141,6 +141,29 @@ class Lexicon:
         """The translations of ``text``'s words, as one string (for the lexical leg)."""
         return " ".join(t for ts in self.translate(text, lang).values() for t in ts)
 
+    def question_words(self, text: str) -> np.ndarray:
+        """Vectors (rows) of a question's words in lower case, stop words and names
+        left out (names are matched as written elsewhere)."""
+        ws = list(dict.fromkeys(w for w in _WORD.findall(text)
+                                if w.islower() and fold(w) not in self.stop))
+        return np.stack(self.vectors(ws)) if ws else np.zeros((0, 0), dtype=np.float32)
+
+    def known_words(self, text: str) -> np.ndarray:
+        """Vectors (rows) of a text's words that the vocabulary holds; nothing is
+        embedded (a sentence's rare words are skipped, so no question waits on them)."""
+        vs = [self._vectors[w] for w in dict.fromkeys(_WORD.findall(text.lower()))
+              if w in self._vectors and fold(w) not in self.stop]
+        return np.stack(vs) if vs else np.zeros((0, 0), dtype=np.float32)
+
+    @staticmethod
+    def closeness(asked: np.ndarray, held: np.ndarray) -> float:
+        """Mean over the question's words of their closest word's cosine in a text:
+        a soft share of the question's words, in any language and any wording
+        ("bénéfice" is close to "profit", "coût" to "cost")."""
+        if not len(asked) or not len(held):
+            return 0.0
+        return float((asked @ held.T).max(axis=1).mean())
+
     def vectors(self, ws: list[str]) -> list[np.ndarray]:
         """The words' vectors: the vocabulary's as saved, others embedded now and
         remembered in memory only (a question's words must not grow the cache file)."""

@@ -39,6 +39,8 @@ FEATURES = (
     "first",        # the sentence opens its passage
     "best_lex",     # lex is the highest among the candidates
     "best_sim",     # sim is the highest among the candidates
+    "sim_plain",    # encoder cosine of the question without its names and the sentence
+    "soft",         # mean closest-word cosine of the question's words in the sentence
 )
 
 #: The passage rerank's features, in the order of its weights.

@@ -24,3 +24,17 @@ def test_the_lexicon_widens_the_lexical_search(assistant: Assistant) -> None:
     lexical = Retriever(assistant.store, [], assistant.analyzer, rerank_weight=0,
                         glossary=False, lexicon=assistant.lexicon)
     assert len(lexical.search(question, k=30)) > len(plain.search(question, k=30))
+
+
+def test_closeness_finds_the_question_in_a_sentence_of_the_other_language(
+        assistant: Assistant) -> None:
+    """The sentence model's ``soft`` feature with the real encoder: an English
+    question is closer to the French sentence about funding than to another."""
+    lexicon = assistant.lexicon
+    assert lexicon is not None
+    assistant.retriever.snapshot()  # builds the vocabulary
+    asked = lexicon.question_words("How much funding did the investors provide?")
+    about = lexicon.closeness(asked, lexicon.known_words(
+        "Les investisseurs ont apporté un financement record."))
+    other = lexicon.closeness(asked, lexicon.known_words("Le modèle répond aux questions."))
+    assert about > other + 0.1

@@ -109,3 +109,20 @@ def test_words_for_reads_both_languages_and_is_remembered_per_vocabulary() -> No
     assert lex.words_for("profit") == ("benefice",) and calls == []  # remembered
     lex.build(FRENCH + ENGLISH, ["fr"] * len(FRENCH) + ["en"] * len(ENGLISH))  # new vocabulary
     assert lex.words_for("profit") == ("benefice",) and calls  # worked out again
+
+
+def test_closeness_is_a_soft_share_of_the_questions_words_in_any_language() -> None:
+    """The ``soft`` feature of the sentence model: each lower-case question word's
+    closest word in the sentence, averaged; the sentence's words come from the
+    vocabulary only (nothing embedded for them), names and stop words left out."""
+    embedder = AxisEmbedder()
+    lex = built(embedder)
+    asked = lex.question_words("What profit went to the workers at Acme?")
+    assert len(asked) == 3  # profit, went, workers: not "Acme", not the stop words
+    full = lex.closeness(asked, lex.known_words("Les salariés et le bénéfice."))
+    half = lex.closeness(asked, lex.known_words("Le bénéfice du fleuve."))
+    assert full == pytest.approx(2 / 3) and half == pytest.approx(1 / 3)
+    before = len(embedder.seen)
+    assert lex.closeness(asked, lex.known_words("Zyxwv qqqq.")) == 0.0
+    assert len(embedder.seen) == before  # a sentence's unknown words are not embedded
+    assert lex.closeness(lex.question_words("Acme?"), lex.known_words("le bénéfice")) == 0.0

@@ -181,3 +181,13 @@ def test_a_loaded_index_reads_its_pool_by_id_after_one_stamp(tmp_path: Path) -> 
     loaded = _retriever(store, lexical_dir=tmp_path).search("milliards de dollars", 2)
     assert [d.id for d in loaded] == [d.id for d in saved]
     assert store.stamps == 1 and store.filters == []
+
+
+def test_the_sentence_models_plain_question_drops_the_names() -> None:
+    """The ``sim_plain`` feature compares what is asked about the names: the
+    question without them (the first word stays, it is no name)."""
+    from assistant.features import _unnamed
+
+    assert _unnamed("What did Calloway Systems earn in Q3?") == "What did earn in ?"
+    assert _unnamed("Combien a coûté la centrale d'Elbwerk ?") == "Combien a coûté la centrale d' ?"
+    assert _unnamed("OpenAI?") == "?"
