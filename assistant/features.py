@@ -134,9 +134,9 @@ class SentenceSignals:
         lexicon = self.lexicon
         if lexicon is None:
             return [0.0] * len(sentences)
-        asked = lexicon.question_words(query)
-        return [lexicon.closeness(asked, s.remember(
-            "word vectors", functools.partial(lexicon.known_words, s.text))) for s in sentences]
+        key = ("vocabulary rows", lexicon.version)
+        return lexicon.closeness(lexicon.question_words(query), [
+            s.remember(key, functools.partial(lexicon.known_words, s.text)) for s in sentences])
 
     def _sentences(self, passages: list[Document]) -> list[Sentence]:
         """The passages' sentences, split once per passage text (the rerank sees the

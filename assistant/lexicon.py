@@ -60,6 +60,8 @@ class Lexicon:
         self._vocab: dict[str, tuple[list[str], np.ndarray]] = {}  # lang → (folded words, vectors)
         self._vectors: dict[str, np.ndarray] = {}  # surface word → vector
         self._chosen: dict[str, list[str]] = {}  # language → its vocabulary (surface words)
+        # (version, surface word → row, the vocabulary's vectors as one matrix)
+        self._rows: tuple[int, dict[str, int], np.ndarray] = (0, {}, np.zeros((0, 0)))
         # Words outside the vocabulary (a question's): remembered, never saved, bounded.
         self._other: dict[str, np.ndarray] = {}
         #: words_for's answers, with the vocabulary they were worked out for.
@@ -91,12 +93,25 @@ class Lexicon:
         return True
 
     def _use(self, chosen: dict[str, list[str]]) -> None:
-        vocab = {}
+        words: list[str] = []
+        spans = {}
         for lang, ws in chosen.items():
             ws = [w for w in ws if w in self._vectors]
             if ws:
-                vocab[lang] = ([fold(w) for w in ws], np.stack([self._vectors[w] for w in ws]))
-        self._vocab = vocab
+                spans[lang] = (len(words), len(words) + len(ws))
+                words += ws
+        matrix = (np.stack([self._vectors[w] for w in words]) if words
+                  else np.zeros((0, 0), dtype=np.float32))
+        # One matrix; each language's vocabulary is a view of its rows.
+        self._vocab = {lang: ([fold(w) for w in words[a:b]], matrix[a:b])
+                       for lang, (a, b) in spans.items()}
+        self._rows = (self.version + 1, {w: i for i, w in enumerate(words)}, matrix)
+
+    @property
+    def version(self) -> int:
+        """Counts the vocabularies taken: row numbers of :meth:`known_words` hold for
+        one version only."""
+        return self._rows[0]
 
     def translate(self, text: str, lang: str) -> dict[str, tuple[str, ...]]:
         """The words of ``text`` (in language ``lang``) with their nearest words of
@@ -149,20 +164,27 @@ class Lexicon:
         return np.stack(self.vectors(ws)) if ws else np.zeros((0, 0), dtype=np.float32)
 
     def known_words(self, text: str) -> np.ndarray:
-        """Vectors (rows) of a text's words that the vocabulary holds; nothing is
-        embedded (a sentence's rare words are skipped, so no question waits on them)."""
-        vs = [self._vectors[w] for w in dict.fromkeys(_WORD.findall(text.lower()))
-              if w in self._vectors and fold(w) not in self.stop]
-        return np.stack(vs) if vs else np.zeros((0, 0), dtype=np.float32)
+        """Row numbers, in this :attr:`version`'s vocabulary, of a text's words that
+        it holds. Nothing is embedded (a sentence's rare words are skipped, so no
+        question waits on them), and numbers are kept rather than vectors (a
+        sentence's 15 words would take 30 KB as vectors, 60 bytes as rows)."""
+        rows = self._rows[1]
+        found = [rows[w] for w in dict.fromkeys(_WORD.findall(text.lower()))
+                 if w in rows and fold(w) not in self.stop]
+        return np.array(found, dtype=np.int32)
 
-    @staticmethod
-    def closeness(asked: np.ndarray, held: np.ndarray) -> float:
-        """Mean over the question's words of their closest word's cosine in a text:
-        a soft share of the question's words, in any language and any wording
-        ("bénéfice" is close to "profit", "coût" to "cost")."""
-        if not len(asked) or not len(held):
-            return 0.0
-        return float((asked @ held.T).max(axis=1).mean())
+    def closeness(self, asked: np.ndarray, held: list[np.ndarray]) -> list[float]:
+        """For each text's :meth:`known_words`, the mean over the question's words
+        (:meth:`question_words`) of their closest word's cosine in the text: a soft
+        share of the question's words, in any language and any wording ("bénéfice"
+        is close to "profit", "coût" to "cost")."""
+        matrix = self._rows[2]
+        used = np.unique(np.concatenate([np.zeros(0, dtype=np.int32), *held]))
+        if not len(asked) or not len(used) or used[-1] >= len(matrix):
+            return [0.0] * len(held)  # (rows of a vocabulary replaced meanwhile: none)
+        sims = asked @ matrix[used].T  # question words × the texts' words
+        return [float(sims[:, np.searchsorted(used, ids)].max(axis=1).mean()) if len(ids)
+                else 0.0 for ids in held]
 
     def vectors(self, ws: list[str]) -> list[np.ndarray]:
         """The words' vectors: the vocabulary's as saved, others embedded now and

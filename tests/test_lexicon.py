@@ -34,7 +34,7 @@ def test_closeness_finds_the_question_in_a_sentence_of_the_other_language(
     assert lexicon is not None
     assistant.retriever.snapshot()  # builds the vocabulary
     asked = lexicon.question_words("How much funding did the investors provide?")
-    about = lexicon.closeness(asked, lexicon.known_words(
-        "Les investisseurs ont apporté un financement record."))
-    other = lexicon.closeness(asked, lexicon.known_words("Le modèle répond aux questions."))
+    about, other = lexicon.closeness(asked, [lexicon.known_words(t) for t in (
+        "Les investisseurs ont apporté un financement record.",
+        "Le modèle répond aux questions.")])
     assert about > other + 0.1

@@ -119,10 +119,15 @@ def test_closeness_is_a_soft_share_of_the_questions_words_in_any_language() -> N
     lex = built(embedder)
     asked = lex.question_words("What profit went to the workers at Acme?")
     assert len(asked) == 3  # profit, went, workers: not "Acme", not the stop words
-    full = lex.closeness(asked, lex.known_words("Les salariés et le bénéfice."))
-    half = lex.closeness(asked, lex.known_words("Le bénéfice du fleuve."))
-    assert full == pytest.approx(2 / 3) and half == pytest.approx(1 / 3)
+    full, half, none = lex.closeness(asked, [
+        lex.known_words(t) for t in ("Les salariés et le bénéfice.", "Le bénéfice du fleuve.",
+                                     "Zyxwv qqqq.")])
+    assert full == pytest.approx(2 / 3) and half == pytest.approx(1 / 3) and none == 0.0
     before = len(embedder.seen)
-    assert lex.closeness(asked, lex.known_words("Zyxwv qqqq.")) == 0.0
+    lex.known_words("Zyxwv qqqq, wholly unknown words.")
     assert len(embedder.seen) == before  # a sentence's unknown words are not embedded
-    assert lex.closeness(lex.question_words("Acme?"), lex.known_words("le bénéfice")) == 0.0
+    assert lex.closeness(lex.question_words("Acme?"), [lex.known_words("le bénéfice")]) == [0.0]
+    # Row numbers hold for one vocabulary: a new one has a new version.
+    version = lex.version
+    lex.build(FRENCH, ["fr"] * len(FRENCH))
+    assert lex.version == version + 1
