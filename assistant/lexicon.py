@@ -14,6 +14,10 @@ leg, an English question French ones (the hand glossary only goes English → Fr
 Recall@3 on the dev corpus's test half: 0.756 with the glossary, 0.761 with both
 (benchmarks/results/dev-ablation-test.md). The answerer's checks keep the glossary:
 with the induced words there, more answers were refused on the tuning half.
+
+The same vectors give the sentence model its ``soft`` signal (:meth:`Lexicon.closeness`):
+how close a sentence's words come to each of the question's, in either language
+(dev test half recall@3 0.807 without it, 0.824 with it and ``sim_plain``).
 """
 
 from __future__ import annotations
