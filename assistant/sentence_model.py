@@ -29,7 +29,6 @@ RERANK_FILE = Path(__file__).with_name("rerank_model.json")
 #: The features, in the order of the weights.
 FEATURES = (
     "sim",          # encoder cosine of the (contextual) question and the sentence
-    "sim_ctx",      # the same for the sentence with its title and the sentence before
     "lex",          # rarity-weighted share of the question's concepts (context counts part)
     "lex_own",      # the same, in the sentence itself only
     "names",        # share of the question's names held by the sentence or its passage
