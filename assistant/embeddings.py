@@ -19,6 +19,8 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
+from .errors import ModelUnavailable
+
 log = logging.getLogger(__name__)
 #: Questions whose USE vectors are remembered (then forgotten all at once).
 QUERY_MEMORY = 256
@@ -71,7 +73,13 @@ class SentenceTransformerEmbeddings(LazyModel, Embeddings):
         from sentence_transformers import SentenceTransformer
 
         log.info("loading embedding model %s", self.model_ref)
-        return SentenceTransformer(self.model_ref, device="cpu")
+        try:
+            return SentenceTransformer(self.model_ref, device="cpu")
+        except OSError as exc:  # a name the hub would resolve, with no hub to ask
+            raise ModelUnavailable(
+                f"embedding model {self.model_ref!r} is not on this machine and cannot be "
+                "downloaded here: give a local folder, or leave ASSISTANT_EMBEDDING_MODEL "
+                "empty for the packaged all-MiniLM-L6-v2") from exc
 
     @property
     def dimension(self) -> int:

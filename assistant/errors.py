@@ -27,6 +27,11 @@ class InvalidType(AssistantError, TypeError):
     """An argument of the wrong type (a question that is not a str, …)."""
 
 
+class ModelUnavailable(AssistantError, OSError):
+    """A model the settings name that cannot be loaded here (not installed, and the
+    hub is out of reach)."""
+
+
 def source_line(source: str, message: str) -> str:
     """``<source>: <message>``, without naming the file twice when the message
     already starts with its name ("article.html: no such file")."""

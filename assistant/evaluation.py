@@ -22,6 +22,7 @@ from pathlib import Path
 from langchain_core.documents import Document
 
 from .core import Assistant
+from .errors import InvalidRequest
 from .settings import PROJECT_ROOT
 
 DEFAULT_EVAL_FILE = PROJECT_ROOT / "eval" / "qa-public.jsonl"
@@ -32,9 +33,25 @@ def _norm(text: str) -> str:
 
 
 def load_questions(path: Path) -> list[dict]:
-    """The questions of a JSONL file."""
-    with open(path, encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+    """The questions of a JSONL file (one JSON object a line); a file that cannot be
+    read, or a line that is no object, is an :class:`InvalidRequest` naming it."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise InvalidRequest(f"{path}: {reason}") from exc
+    items = []
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InvalidRequest(f"{path}: line {n} is not JSON ({exc.msg})") from exc
+        if not isinstance(item, dict) or not isinstance(item.get("question"), str):
+            raise InvalidRequest(f"{path}: line {n} is not a question object")
+        items.append(item)
+    return items
 
 
 def evidence_recall(docs: list[Document], evidence: list[str]) -> float:

@@ -23,6 +23,8 @@ from urllib.parse import urlsplit
 
 from filelock import FileLock
 
+from .errors import SourceError
+
 log = logging.getLogger(__name__)
 
 #: The state file's name, in the corpus folder.
@@ -79,9 +81,9 @@ def check_feed_url(url: str) -> str:
     try:
         parts = urlsplit(url)
     except ValueError as exc:
-        raise ValueError(f"not a valid address: {url!r}") from exc
+        raise SourceError(f"not a valid address: {url!r}") from exc
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"not an http(s) feed address: {url!r}")
+        raise SourceError(f"not an http(s) feed address: {url!r}")
     return url
 
 

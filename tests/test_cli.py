@@ -87,3 +87,24 @@ def test_eval_prints_the_table(fresh_env: dict[str, str]) -> None:
 def test_settings_lists_every_variable(fresh_env: dict[str, str]) -> None:
     out = run(["settings"], fresh_env)
     assert "ASSISTANT_EMBEDDING_MODEL" in out.stdout and "ASSISTANT_INDEX_DIR" in out.stdout
+
+
+def test_bad_input_to_every_command_is_one_line(fresh_env: dict[str, str],
+                                                tmp_path: Path) -> None:
+    """A missing or malformed question set, a feed address that is none, a model the
+    machine does not have: one ``error:`` line each, exit 2, no traceback."""
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"question": "Qui ?"}\nnot json\n', encoding="utf-8")
+    cases = [
+        (["eval", str(tmp_path / "missing.jsonl")], fresh_env, "missing.jsonl: No such file"),
+        (["eval", str(bad)], fresh_env, "bad.jsonl: line 2 is not JSON"),
+        (["feeds", "add", "not-a-url"], fresh_env, "not an http(s) feed address"),
+        (["ask", "Qui ?"], {**fresh_env, "ASSISTANT_EMBEDDING_MODEL": "no-such/model-here"},
+         "embedding model 'no-such/model-here' is not on this machine"),
+    ]
+    for args, env, message in cases:
+        out = run(args, env)
+        assert out.returncode == 2, (args, out.stderr)
+        assert "Traceback" not in out.stderr, (args, out.stderr)
+        errors = [line for line in out.stderr.splitlines() if line.startswith("error: ")]
+        assert len(errors) == 1 and message in errors[0], (args, out.stderr)
