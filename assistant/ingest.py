@@ -87,6 +87,7 @@ class _Corpus:
         self.ids: set[str] = set()
         self.urls: dict[str, str] = {}
         self.hashes: dict[str, str] = {}
+        self.current: dict[str, str] = {}  # article id → hash of the text it holds now
         self.files: dict[str, str] = {}
         self.near = NearCopies()
         for path in corpus_files(corpus_dir):
@@ -108,7 +109,8 @@ class _Corpus:
                 if u:
                     self.urls.setdefault(normalise_url(u), aid)
         if text:
-            self.hashes.setdefault(text_hash(text), aid)
+            self.current[aid] = digest = text_hash(text)
+            self.hashes.setdefault(digest, aid)
             self.near.add(aid, fingerprint(text))
         if article.extra.get(FILE_KEY):
             self.files[str(article.extra[FILE_KEY])] = aid
@@ -124,6 +126,16 @@ class _Corpus:
         """The id of an article already stored with the same URL or the same text
         (:meth:`store` also finds one with nearly the same text)."""
         return self.by_url(article.url) or self.hashes.get(text_hash(article.text))
+
+    def update(self, aid: str, article: Article) -> tuple[str, bool]:
+        """Rewrite stored article ``aid`` with a new fetch of its page, if its text
+        changed; return (``aid``, False)."""
+        with _write_lock:
+            if self.current.get(aid) != text_hash(article.text):
+                _write_article(self.dir, aid, article)
+                self._remember(article, aid)
+                log.info("updated %s: its page changed", aid)
+            return aid, False
 
     def store(self, article: Article) -> tuple[str, bool]:
         """Write ``article`` unless already present; return (its id, newly written)."""
@@ -316,13 +328,15 @@ def _page_article(fetched: Fetched, hint: dict[str, str]) -> Article:
 def _ingest_url(url: str, corpus: _Corpus, result: IngestResult, *, allow_private: bool,
                 timeout: float, max_bytes: int, in_feed: bool = False,
                 hint: dict[str, str] | None = None) -> None:
+    # A feed's entries already stored are not fetched again (polling stays cheap); a
+    # page the user adds again is: its article is updated if the page changed.
     known = corpus.by_url(url)
-    if known:
+    if known and in_feed:
         _record((known, False), result)
         return
     fetched = fetch(url, allow_private=allow_private, timeout=timeout, max_bytes=max_bytes)
-    known = corpus.by_url(fetched.url)
-    if known:  # a redirect to an article already stored
+    known = known or corpus.by_url(fetched.url)  # or a redirect to an article stored
+    if known and in_feed:
         _record((known, False), result)
         return
     if _looks_like_feed(fetched):
@@ -337,7 +351,7 @@ def _ingest_url(url: str, corpus: _Corpus, result: IngestResult, *, allow_privat
         # so that the next refresh of the feed knows the entry without fetching it.
         article.extra[LINK_KEY] = url
     article.extra[FETCHED_KEY] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    _record(corpus.store(article), result)
+    _record(corpus.update(known, article) if known else corpus.store(article), result)
 
 
 def _ingest_feed(fetched: Fetched, corpus: _Corpus, result: IngestResult, *,

@@ -129,6 +129,12 @@ class Handler(BaseHTTPRequestHandler):
         p = self.path
         if p == "/article":
             self.send(200, page("Le vélo gagne du terrain à Lyon", ARTICLE_BODY_FR))
+        elif p == "/editable":  # a page a test edits: the server's ``editable`` paragraphs
+            paras = getattr(server, "editable", None)
+            if paras:
+                self.send(200, page("Le réseau de vélos s'agrandit", paras))
+            else:
+                self.send(404, "not found")
         elif p in FEED_ARTICLES:
             title, paras = FEED_ARTICLES[p]
             self.send(200, page(title, paras, lang="en"))

@@ -527,3 +527,26 @@ def test_save_text(corpus: Path) -> None:
     with pytest.raises(SourceError, match="no text"):
         save_text("Vide", "  \n ", corpus)
     assert len(md_files(corpus)) == 1
+
+
+def test_a_page_added_again_is_fetched_again_and_its_article_updated(
+        site: ThreadingHTTPServer, base: str, corpus: Path) -> None:
+    """Adding a page's URL again fetches it again: a changed page updates its article
+    in place (same id, no second article); an unchanged one writes nothing. (A feed's
+    stored entries are not fetched again: test_ingest_feed_twice_skips_known_entries.)"""
+    url = f"{base}/editable"
+    site.editable = [*ARTICLE_BODY_FR, "Le budget du réseau atteint 120 millions d’euros."]  # type: ignore[attr-defined]
+    first = ingest([url], corpus, allow_private=True)
+    (path,) = md_files(corpus)
+    assert first.added == first.saved and len(first.added) == 1
+    site.editable[-1] = "Le budget du réseau atteint 135 millions d’euros."  # type: ignore[attr-defined]
+    before = dict(site.hits)  # type: ignore[attr-defined]
+    again = ingest([url], corpus, allow_private=True)
+    assert requests_since(site, before) == {"/editable": 1}
+    assert again.errors == [] and again.added == [] and again.saved == first.saved
+    assert md_files(corpus) == [path]
+    text = load_article(path).text
+    assert "135 millions" in text and "120 millions" not in text
+    written = path.read_bytes()
+    assert ingest([url], corpus, allow_private=True).saved == first.saved
+    assert path.read_bytes() == written  # unchanged page: the file is not rewritten
