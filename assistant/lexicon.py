@@ -186,7 +186,10 @@ class Lexicon:
         used = np.unique(np.concatenate([np.zeros(0, dtype=np.int32), *held]))
         if not len(asked) or not len(used) or used[-1] >= len(matrix):
             return [0.0] * len(held)  # (rows of a vocabulary replaced meanwhile: none)
-        sims = asked @ matrix[used].T  # question words × the texts' words
+        # Question words × the texts' words. einsum, not a BLAS product: BLAS threads
+        # kept spinning after this small product and tripled an answer's CPU time
+        # (public questions: 10 → 23 ms of CPU an ask, for 1.6 ms of wall time).
+        sims = np.einsum("qd,wd->qw", asked, matrix[used])
         return [float(sims[:, np.searchsorted(used, ids)].max(axis=1).mean()) if len(ids)
                 else 0.0 for ids in held]
 
