@@ -9,7 +9,11 @@ vector spaces.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import re
+import shutil
+import sqlite3
 import threading
 import uuid
 from collections.abc import Iterator
@@ -26,6 +30,9 @@ from chromadb.errors import NotFoundError
 from .errors import AssistantError, InvalidRequest
 
 log = logging.getLogger(__name__)
+
+#: The name of a segment's vector folder in an embedded index (a UUID).
+_SEGMENT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 #: Key of the collection metadata that changes on every write (see Store.version).
 MODIFIED = "modified"
@@ -301,3 +308,22 @@ class Store:
                 except Exception:  # absent collection: nothing to delete
                     log.debug("no collection %s to delete", self._collection_name(key))
             self._collections.clear()
+            self._sweep()
+
+    def _sweep(self) -> None:
+        """Remove the vector folders no segment of an embedded index names any more:
+        Chroma (1.5.9) leaves a deleted collection's folder behind
+        (chroma-core/chroma#1309), so every rebuild left a copy of the vectors."""
+        if self.path is None or not (self.path / "chroma.sqlite3").exists():
+            return
+        try:
+            with contextlib.closing(sqlite3.connect(
+                    f"file:{self.path / 'chroma.sqlite3'}?mode=ro", uri=True)) as db:
+                live = {str(row[0]) for row in db.execute("SELECT id FROM segments")}
+        except sqlite3.Error as exc:  # another layout: leave the folders alone
+            log.warning("stale vector folders not removed: %s", exc)
+            return
+        for folder in self.path.iterdir():
+            if folder.is_dir() and _SEGMENT.fullmatch(folder.name) and folder.name not in live:
+                shutil.rmtree(folder, ignore_errors=True)
+                log.info("removed the stale vector folder %s", folder.name)

@@ -428,3 +428,30 @@ def test_store_reads_and_deletes_in_pages(own: Assistant, monkeypatch) -> None:
     doomed = sorted(every)[:7]
     own.store.delete(doomed)
     assert {h.id for h in own.store.passages()} == every - set(doomed)
+
+
+def test_a_rebuild_leaves_no_stale_vector_folders(tmp_path: Path) -> None:
+    """Chroma keeps a deleted collection's vector folder (chroma-core/chroma#1309):
+    the store removes it, so rebuilding three times keeps one folder per space."""
+    spaces = [Space("dense", "fake-model", 3), Space("multi", "fake-multi", 3)]
+
+    def fill(store: Store) -> None:
+        ids = [f"p{i}" for i in range(300)]
+        vectors = [[float(i % 7), 1.0, float(i)] for i in range(300)]
+        store.upsert(ids, [f"text {i}" for i in ids], [{"article_id": "a"} for _ in ids],
+                     {"dense": vectors, "multi": vectors})
+        assert store.collection("dense").query(query_embeddings=[[1.0, 1.0, 1.0]],
+                                               n_results=2)["ids"]
+
+    def folders() -> set[str]:
+        return {p.name for p in (tmp_path / "index").iterdir() if p.is_dir()}
+
+    store = Store("articles", spaces, path=tmp_path / "index")
+    fill(store)
+    first = folders()
+    assert len(first) == 2
+    for _ in range(3):
+        store.reset()
+        fill(store)
+        assert len(folders()) == 2 and not folders() & first
+    store.close()
