@@ -117,7 +117,8 @@ class Settings(BaseSettings):
         MAX_PASSAGE_CHARS,
         ge=100,
         le=MAX_PASSAGE_CHARS,
-        description="Largest passage, in characters (sentence-aware).",
+        description=("Largest passage, in characters (sentence-aware); a change re-embeds "
+                     "every article at the next refresh."),
     )
     auto_refresh: bool = Field(
         True,

@@ -455,3 +455,25 @@ def test_a_rebuild_leaves_no_stale_vector_folders(tmp_path: Path) -> None:
         fill(store)
         assert len(folders()) == 2 and not folders() & first
     store.close()
+
+
+def test_a_setting_that_recuts_the_articles_says_it_re_embeds_them(
+        own: Assistant, caplog: pytest.LogCaptureFixture) -> None:
+    """Passages cut differently (ASSISTANT_CHUNK_CHARS) are re-embedded, article by
+    article, and a warning says so (a user saw a long silent wait); an unchanged
+    refresh says nothing."""
+    corpus = Path(own.settings.corpus_dir)
+    (corpus / "second.md").write_text(
+        "---\ntitle: Un second article\nlanguage: fr\n---\n"
+        + " ".join(f"La phrase numéro {n} parle du tramway et de son budget." for n in range(40)),
+        encoding="utf-8")
+    own.refresh()
+    with caplog.at_level(logging.WARNING, logger="assistant"):
+        assert own.refresh().unchanged
+        assert not [r for r in caplog.records if "re-embedding" in r.getMessage()]
+        recut = Assistant(own.settings.model_copy(update={"chunk_chars": 300}),
+                          embedders=own.embedders)
+        report = recut.refresh()
+    assert sorted(report.updated) == sorted(a.stem for a in corpus.glob("*.md"))
+    (warning,) = [r for r in caplog.records if "re-embedding" in r.getMessage()]
+    assert warning.getMessage().startswith("re-embedding 2 indexed articles")
