@@ -110,8 +110,8 @@ class SentenceSignals:
         sims = self._similarities(query, [s.text for s in sentences])
         # (The closeness of the question to the sentence with its title and the
         # sentence before was a feature too: the models refitted without it read the
-        # same on the test half (recall@3 0.824, keywords 0.538; tuning 0.844 →
-        # 0.836), and it was half of the encoder's work on a new pool.)
+        # same on the test half (recall@3 0.824, keywords 0.538; tuning 0.844 either
+        # way), and it was half of the encoder's work on a new pool.)
         plain = self._similarities(_unnamed(query), [s.text for s in sentences])
         soft = self._soft(query, sentences)
         self.scorer.score(query, needs, sentences, focus=focus, question=question)
