@@ -60,8 +60,11 @@ class SentenceTransformerEmbeddings(LazyModel, Embeddings):
     """
 
     def __init__(self, model: str = "", *, offline: bool = True, batch_size: int = 32):
-        self.model_ref = model or packaged_model_path()
-        self.name = model or "sentence-transformers/all-MiniLM-L6-v2"
+        packaged = packaged_model_path()
+        self.model_ref = model or packaged
+        # The packaged model named by its folder is the same model: its index stays.
+        same = not model or os.path.realpath(model) == os.path.realpath(packaged)
+        self.name = "sentence-transformers/all-MiniLM-L6-v2" if same else model
         self.offline = offline
         self.batch_size = batch_size
         super().__init__()

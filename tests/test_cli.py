@@ -62,10 +62,12 @@ def test_refresh_sources_progress_table_and_model_check(fresh_env: dict[str, str
         assert "Embedding" not in second.stderr  # nothing to embed, no bar
         assert requests_since(site, hits) == {"/feed.xml": 1}  # no entry page again
 
-    # Another embedding model: refused, the way out named, exit status 2.
+    # Another embedding model (a copy elsewhere: the packaged model's own folder is the
+    # same model): refused, the way out named, exit status 2.
     from assistant.embeddings import packaged_model_path
 
-    other = run(["refresh"], {**env, "ASSISTANT_EMBEDDING_MODEL": packaged_model_path()})
+    copy = shutil.copytree(packaged_model_path(), tmp_path / "another-model")
+    other = run(["refresh"], {**env, "ASSISTANT_EMBEDDING_MODEL": str(copy)})
     assert other.returncode == 2
     assert "python -m assistant refresh --rebuild" in other.stderr
     assert other.stdout == ""

@@ -69,3 +69,15 @@ def test_an_answerer_instance_plugs_in(pipeline: Assistant) -> None:
     assert items[0] == "…" and isinstance(items[-1], Reply) and other.mode == "echo"
     assert len(echo.seen[-1]) == 2 and len(items[-1].passages) == 3  # default_k, then k
     assert items[-1].passages[:2] == echo.seen[-1]
+
+
+def test_the_packaged_model_named_by_its_folder_is_the_same_model() -> None:
+    """An index built with the default model is not refused when the setting names
+    the packaged model's folder (a user saw IndexMismatch for the same model)."""
+    from assistant.embeddings import SentenceTransformerEmbeddings, packaged_model_path
+
+    default = SentenceTransformerEmbeddings()
+    by_path = SentenceTransformerEmbeddings(packaged_model_path() + "/")
+    other = SentenceTransformerEmbeddings("sentence-transformers/other-model")
+    assert default.name == by_path.name == "sentence-transformers/all-MiniLM-L6-v2"
+    assert other.name == "sentence-transformers/other-model"
