@@ -126,7 +126,10 @@ def _eval(assistant: Assistant, args: argparse.Namespace) -> int:
             print(f"{flag} {r.id} {r.lang} recall={r.recall:.2f} kw={r.keywords_ok} "
                   f"answered={r.answered} | {r.answer[:160]}")
     print(report.markdown())
-    print(f"\n{len(report.rows)} questions in {report.seconds:.1f} s")
+    # The figures depend on what is indexed: say which corpus answered.
+    n = len(assistant.articles())
+    print(f"\n{len(report.rows)} questions in {report.seconds:.1f} s, over {n} "
+          f"article{'' if n == 1 else 's'} of {assistant.settings.corpus_dir}")
     return 0
 
 

@@ -84,6 +84,7 @@ def test_eval_prints_the_table(fresh_env: dict[str, str]) -> None:
     out = run(["eval", "--k", "3"], fresh_env, timeout=900)
     assert out.returncode == 0, out.stderr
     assert "| recall@3 |" in out.stdout and "| refused |" in out.stdout
+    assert re.search(r"questions in [\d.]+ s, over 1 article of \S+corpus", out.stdout)
 
 
 def test_settings_lists_every_variable(fresh_env: dict[str, str]) -> None:

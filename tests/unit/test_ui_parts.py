@@ -100,6 +100,8 @@ def test_articles_html_lists_rows_or_says_why_not() -> None:
     out = articles_html(rows, "en")
     assert "1 article(s)" in out and "3 passages" in out and "<img" not in out
     assert LABELS["fr"]["no_articles"] in articles_html([], "fr")
+    one = articles_html([{**rows[0], "passages": 1}], "fr")
+    assert "1 passage<" in one and "1 passages" not in one
     assert LABELS["fr"]["error"] in articles_html(None, "fr")
 
 
