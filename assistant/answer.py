@@ -21,6 +21,7 @@ from .crosslang import key_item
 from .features import SentenceSignals, name_options
 from .glossary import translations
 from .lexical import STOP
+from .lexicon import Lexicon
 from .quotes import announces, beside, continues, leans_back, named, query_names
 from .scoring import (
     GENERIC,
@@ -111,13 +112,16 @@ class ExtractiveAnswerer(SentenceSignals):
     """Builds a short, cited, verbatim answer from retrieved passages (no LLM).
 
     ``scorer`` scores sentences lexically and by answer type; ``embedder`` (a
-    multilingual one, ideally) adds how close each sentence's meaning is.
+    multilingual one, ideally) adds how close each sentence's meaning is; ``lexicon``
+    (the induced one) gives the word vectors of the sentence model's ``soft`` signal.
     """
 
     def __init__(self, scorer: SentenceScorer, embedder: Embeddings | None = None,
-                 min_score: float = 0.35, model: SentenceModel | None = None):
+                 min_score: float = 0.35, model: SentenceModel | None = None,
+                 lexicon: Lexicon | None = None):
         self.scorer = scorer
         self.embedder = embedder
+        self.lexicon = lexicon
         self.min_score = min_score
         self.model = model or SentenceModel.load()
         self.rerank_model = SentenceModel.load(RERANK_FILE)

@@ -34,8 +34,7 @@ class _HeldWarnings(logging.Filter):
 
     def release(self, errors: list[tuple[str, str]]) -> None:
         """Emit the held records, but those saying ``<source>: <message>`` of ``errors``."""
-        printed = {line for source, message in errors
-                   for line in (f"{source}: {message}", source_line(source, message))}
+        printed = {source_line(source, message) for source, message in errors}
         for record in self.held:
             if record.getMessage() not in printed:
                 for handler in logging.getLogger().handlers:

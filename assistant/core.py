@@ -26,7 +26,7 @@ from .answer import Answer, ExtractiveAnswerer
 from .answering import Extractive
 from .conversation import is_follow_up, last_reply, user_turns
 from .embeddings import MultilingualEmbeddings
-from .errors import InvalidRequest, InvalidType
+from .errors import InvalidRequest, InvalidType, source_line
 from .indexing import Indexer, Progress, RefreshReport, load_corpus
 from .ingest import ingest, save_text
 from .lc_retriever import AssistantRetriever
@@ -109,8 +109,8 @@ class Assistant:
             SentenceScorer(self.analyzer, self._idf,
                            self.lexicon.words_for if self.lexicon is not None else None),
             embedder=embedders.get("multi") or embedders.get("dense"),
+            lexicon=self.lexicon,
         )
-        self.answerer.lexicon = self.lexicon
         self.answering: Answerer = (answerer or build_answerer(self.settings, self.answerer)
                                     or Extractive(self.answerer))
 
@@ -316,7 +316,7 @@ class Assistant:
         with self.store.batch():  # processes sharing the store are told once, at the end
             self.indexer().sync(articles, keep=unreadable, progress=progress, report=report)
         for source, message in report.errors[known:]:
-            log.warning("%s: %s", source, message)
+            log.warning("%s", source_line(source, message))
         if report.changed and self._retriever is not None:
             self._retriever.invalidate()
         if report.changed:

@@ -163,11 +163,10 @@ class Indexer:
             else:
                 todo.append((article, chunks))
         total = sum(len(c) for _, c in todo)
-        again = [a.id for a, _ in todo if a.id in state]
+        again = [len(chunks) for a, chunks in todo if a.id in state]  # their passages
         if len(again) > 1:  # a setting that cuts passages differently re-embeds them all
             log.warning("re-embedding %d indexed articles (%d passages): their text or how "
-                        "they are cut (ASSISTANT_CHUNK_CHARS) changed", len(again),
-                        sum(len(c) for a, c in todo if a.id in state))
+                        "they are cut (ASSISTANT_CHUNK_CHARS) changed", len(again), sum(again))
         done = 0
         for batch in _batches(todo, EMBED_BATCH):
             # One encode call for several articles: a call per article (often a

@@ -131,11 +131,16 @@ class _Corpus:
         """Rewrite stored article ``aid`` with a new fetch of its page, if its text
         changed; return (``aid``, False)."""
         with _write_lock:
-            if self.current.get(aid) != text_hash(article.text):
-                _write_article(self.dir, aid, article)
-                self._remember(article, aid)
-                log.info("updated %s: its page changed", aid)
-            return aid, False
+            return self._rewrite(aid, article, "its page changed")
+
+    def _rewrite(self, aid: str, article: Article, why: str) -> tuple[str, bool]:
+        """Write ``article`` over stored article ``aid`` unless it holds that text
+        already (caller holds the write lock); return (``aid``, False)."""
+        if self.current.get(aid) != text_hash(article.text):
+            _write_article(self.dir, aid, article)
+            self._remember(article, aid)
+            log.info("updated %s: %s", aid, why)
+        return aid, False
 
     def store(self, article: Article) -> tuple[str, bool]:
         """Write ``article`` unless already present; return (its id, newly written)."""
@@ -146,10 +151,7 @@ class _Corpus:
             edited = self.files.get(str(article.extra.get(FILE_KEY) or ""))
             if edited and (self.dir / f"{edited}.md").exists():
                 # The same file again, edited: its article is updated, not doubled.
-                _write_article(self.dir, edited, article)
-                self._remember(article, edited)
-                log.info("updated %s from its edited file", edited)
-                return edited, False
+                return self._rewrite(edited, article, "its file was edited")
             copied = self.near.find(fingerprint(article.text))
             if copied:  # nearly the same text (another format, a few lines more or less)
                 return copied, False

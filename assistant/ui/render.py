@@ -150,8 +150,7 @@ def articles_html(rows: list[dict] | None, lang: str) -> str:
     items = []
     for r in rows:
         meta = [esc(x) for x in (r["published"], r["language"]) if x]
-        n = r["passages"]
-        meta.append(f'{n} {t["n_passages"] if n != 1 else t["n_passages"][:-1]}')
+        meta.append(f'{r["passages"]} {t["n_passage" if r["passages"] == 1 else "n_passages"]}')
         items.append(f'<li><b>{esc(r["title"])}</b><br>'
                      f'<span class="art-meta">{" · ".join(meta)}</span></li>')
     return (f'<div class="articles"><p class="art-meta">{len(rows)} article(s)</p>'
