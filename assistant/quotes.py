@@ -80,13 +80,6 @@ def named(text: str, names: list[str], before: Sentence | None,
 
 
 # -- neighbours a quoted sentence needs ---------------------------------------
-ANAPHOR_START = re.compile(
-    r"^(?:il|elle|ils|elles|cette|ce|ces|celui-ci|celle-ci|son|sa|ses|leur|leurs|"
-    r"[aà] (?:sa|son|leur)|it|its|they|their|this|these|he|she|his|her)\b",
-    re.IGNORECASE,
-)
-
-
 LIST_START = re.compile(
     r"^(?:soit|d['’]abord|premièrement|primo|d['’]une part|first(?:ly)?|either)\b",
     re.IGNORECASE,
@@ -118,11 +111,3 @@ def announces(s: Sentence, after: Sentence) -> bool:
     """Does ``s`` announce what ``after`` lists ("…se dessinent." → "Soit…, soit…";
     a sentence ending in a colon)? The list is the answer then, whatever its words."""
     return s.text.rstrip().endswith(":") or bool(LIST_START.match(after.text))
-
-
-def continues(s: Sentence, chosen: list[Sentence], sentences: list[Sentence]) -> bool:
-    """Is ``s`` the sentence right after a chosen one, and about the same subject
-    (it opens with a pronoun: "Ils valent…", "A sa tête se trouve…")? News prose
-    often puts the answer there."""
-    before = beside(s, sentences, -1)
-    return before is not None and before in chosen and bool(ANAPHOR_START.match(s.text))

@@ -215,6 +215,8 @@ class Sentence:
     passage: int
     context: str
     score: float = 0.0
+    #: The sentence model's probability that it answers (set by the answerer).
+    likely: float = 0.0
     #: What is worked out once about the text (its terms, its pattern matches),
     #: shared with the copies ``dataclasses.replace`` makes: the retriever keeps a
     #: passage's sentences and scores copies of them at every question.

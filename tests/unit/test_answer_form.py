@@ -193,3 +193,25 @@ def test_fit_logistic_separates_a_simple_signal() -> None:
     model = SentenceModel(list(w), b, list(mean), list(scale))
     assert abs(w[0]) > 5 * abs(w[1])
     assert ((model.probabilities(x) > 0.5) == (y > 0.5)).mean() > 0.95
+
+
+def test_room_after_the_checks_goes_to_the_sentence_models_likeliest() -> None:
+    # The best sentence answers; room is left for one more of two long ones. The
+    # sentence model picks which: one that leans on the passage's rank either way.
+    from assistant.sentence_model import FEATURES, SentenceModel
+    best = "Volta a levé 40 millions d’euros auprès de ses investisseurs cette année."
+    first = "Volta " + "produit des batteries pour les bus et les camions, " * 4 + "en Europe."
+    later = "Volta " + "ouvre une usine près de Lyon pour ses clients allemands, " * 4 + "en mars."
+    docs = [doc(f"{best} {first}", "volta-a"), doc(later, "volta-b")]
+
+    def quoted(rank_weight: float) -> str:
+        weights = [0.0] * len(FEATURES)
+        weights[FEATURES.index("rank")] = rank_weight
+        model = SentenceModel(weights=weights, bias=0.0, mean=[0.0] * len(FEATURES),
+                              scale=[1.0] * len(FEATURES))
+        a = ExtractiveAnswerer(SentenceScorer(Analyzer()), model=model)
+        return a.answer("Combien Volta a-t-elle levé ?", docs).text
+
+    assert "40 millions" in quoted(5.0) and "camions" in quoted(5.0)
+    assert "40 millions" in quoted(-5.0) and "Lyon" in quoted(-5.0)
+    assert "Lyon" not in quoted(5.0) and "camions" not in quoted(-5.0)
