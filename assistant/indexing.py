@@ -21,7 +21,15 @@ from langchain_core.embeddings import Embeddings
 
 from .chunking import Chunk, chunk_article
 from .metadata import NearCopies, date_span, fingerprint, normalise_url, text_hash, web_url
-from .sources import Article, SourceError, corpus_files, load_article, slugify
+from .readers import suffix_refusal
+from .sources import (
+    Article,
+    SourceError,
+    corpus_files,
+    load_article,
+    slugify,
+    unsupported_files,
+)
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -230,6 +238,9 @@ def load_corpus(corpus_dir: Path, report: RefreshReport) -> tuple[list[Article],
     seen: dict[str, Article] = {}  # "url:…" / "text:…" → the first article with it
     near = NearCopies()  # nearly the same text: the .txt scrape beside a cleaned .md
     loaded: list[tuple[Path, Article]] = []
+    for path in unsupported_files(corpus_dir):
+        # Said at every refresh while the file is there: it was put there to be read.
+        report.errors.append((str(path), f"{suffix_refusal(path.suffix)}: not indexed"))
     for path in corpus_files(corpus_dir):
         try:
             loaded.append((path, load_article(path)))

@@ -184,3 +184,12 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
         for p in corpus_dir.iterdir()
         if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith(".")
     )
+
+
+def unsupported_files(corpus_dir: Path) -> list[Path]:
+    """Files of the corpus folder that no reader reads (not hidden ones: the
+    assistant's own state files start with a dot)."""
+    if not corpus_dir.is_dir():
+        return []
+    return sorted(p for p in corpus_dir.iterdir() if p.is_file()
+                  and p.suffix.lower() not in SUFFIXES and not p.name.startswith("."))

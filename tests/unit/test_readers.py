@@ -86,3 +86,16 @@ def test_one_refusal_for_unsupported_files() -> None:
     assert suffix_refusal(".exe") == \
         "unsupported file type '.exe' (use .md, .markdown, .txt, .html, .htm, .pdf)"
     assert "'(none)'" in suffix_refusal("")
+
+
+def test_a_corpus_file_no_reader_reads_is_named_not_skipped_silently(tmp_path: Path) -> None:
+    from assistant.indexing import RefreshReport, load_corpus
+    (tmp_path / "tram.md").write_text("# Le tram arrive\n\n" + "La ligne relie la gare. " * 20,
+                                      encoding="utf-8")
+    (tmp_path / "notes.docx").write_bytes(b"PK\x03\x04")
+    (tmp_path / ".feeds.json").write_text("{}", encoding="utf-8")  # the assistant's own
+    report = RefreshReport()
+    articles, _ = load_corpus(tmp_path, report)
+    assert [a.id for a in articles] == ["tram"]
+    assert report.errors == [(str(tmp_path / "notes.docx"),
+                              f"{suffix_refusal('.docx')}: not indexed")]
