@@ -105,6 +105,14 @@ def answer_configs(a: Any) -> list[tuple[str, list[Patch]]]:
         finally:
             self.checks = saved
 
+    def by_hand(self: Any, quoted: list, sentences: list, keep: Any) -> list:
+        """``_room`` as before session 10: near-best sentences by the hand mix."""
+        quoted = list(quoted)
+        answer_module._fill(quoted, [s for s in sorted(sentences, key=lambda s: -s.score)
+                                     if keep(s)], max(s.score for s in quoted))
+        order = {id(s): n for n, s in enumerate(sentences)}
+        return sorted(quoted, key=lambda s: order[id(s)])
+
     return [
         ("full answerer", []),
         ("without newer-figure sentence", [(cls, "_newer", lambda self, q, c, s, p: c)]),
@@ -115,17 +123,17 @@ def answer_configs(a: Any) -> list[tuple[str, list[Patch]]]:
         ("names check without the article's title", [(
             answer_module, "_with_title",
             lambda s, passages: f"{s.context}\n{passages[s.passage].page_content}")]),
-        ("without refusal checks", [(
-            cls, "_checked", lambda self, q, query, sents, p: self._choose(q, query, sents)
-            or None)]),
+        ("without refusal checks", [(a.answerer, "checks", frozenset())]),
         ("without the cross-language allowance of the checks", [(
             cls, "_covers", lambda self, q, contexts, across=False, topics=None: covers(
                 self, q, contexts, False, topics))]),
         ("names and numbers only in the quotes (not their passage or title)", [(
             cls, "_covers", lambda self, q, contexts, across=False, topics=None: covers(
                 self, q, contexts, across))]),
-        ("without the room filled by sentences nearly as good",
+        ("without the room filled by sentences nearly as good (before the checks)",
          [(answer_module, "_fill", lambda chosen, ranked, best: None)]),
+        ("room after the checks by the hand mix instead of the sentence model",
+         [(cls, "_room", by_hand)]),
         ("a two-part question answered as one", [(answer_module, "question_parts",
                                                   lambda q: [q])]),
         ("sentence scorer without the lexicon's words (glossary only)",
