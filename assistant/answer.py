@@ -164,8 +164,8 @@ class ExtractiveAnswerer(SentenceSignals):
     def _answer_parts(self, question: str, lang: str, parts: list[str],
                       passages: list[Document], history: list[dict] | None) -> Answer:
         """Each part chosen for on its own (a later part reads the earlier ones as the
-        conversation: "…, and how long had *she*…"); each answered part's best
-        sentence is quoted, then the others while there is room."""
+        conversation: "…, and how long had *she*…"); each answered part's likeliest
+        sentence (the sentence model's) is quoted, then the others while there is room."""
         base = passage_sentences(passages)  # split once; each part scores its copies
         turns = list(history or [])
         picks, missed = [], []
@@ -175,7 +175,7 @@ class ExtractiveAnswerer(SentenceSignals):
             turns.append({"role": "user", "content": part})
             if got:
                 at = {id(c): n for n, c in enumerate(copies)}
-                picks.append(sorted(((at[id(s)], s) for s in got), key=lambda p: -p[1].score))
+                picks.append(sorted(((at[id(s)], s) for s in got), key=lambda p: -p[1].likely))
             else:
                 missed.append(part)
         if not picks:
