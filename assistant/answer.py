@@ -10,6 +10,7 @@ passages miss a name, a number or the very thing the question asks about.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -24,6 +25,7 @@ from .glossary import translations
 from .lexical import STOP
 from .lexicon import Lexicon
 from .quotes import announces, beside, leans_back, named, query_names
+from .room import FILL_FLOOR, MAX_ANSWER_CHARS, MAX_SENTENCES, fill, fits, within
 from .scoring import (
     GENERIC,
     NAME,
@@ -33,6 +35,7 @@ from .scoring import (
     SentenceScorer,
     counts,
     main_kind,
+    names_next,
     passage_sentences,
     question_focus,
     question_needs,
@@ -42,16 +45,6 @@ from .scoring import (
 from .sentence_model import RERANK_FILE, SentenceModel
 from .text import detect_language, fold, words
 
-MAX_ANSWER_CHARS = 600
-#: A sentence scoring this share of the best one is quoted too when there is room
-#: (after the sentences chosen for what they bring): the best sentence holds the
-#: answer for only 62 of 108 tuning questions. Keywords, tuning half 0.451 → 0.525
-#: (0.5: 0.516, 0.7: 0.500); test half 0.471 → 0.504.
-CLOSE_SHARE = 0.6
-MAX_SENTENCES = 3
-#: After the checks, the room left goes to sentences the sentence model gives at least
-#: this probability (tuning keywords: 0 → 0.590, 0.03 → 0.598, 0.1 → 0.549).
-FILL_FLOOR = 0.03
 #: A figure from a newer article joins the answer when its sentence scores at least
 #: this share of the best quoted one (the share the answerer already asks of a
 #: second sentence that adds the question's terms).
@@ -185,7 +178,7 @@ class ExtractiveAnswerer(SentenceSignals):
             for ranked in picks:
                 n, s = ranked[depth] if depth < len(ranked) else (0, None)
                 if (s is not None and len(kept) < MAX_SENTENCES
-                        and _fits([c for _, c in kept], s)
+                        and fits([c for _, c in kept], s)
                         and all(c.text != s.text for _, c in kept)):
                     kept.append((n, s))
         chosen = [s for _, s in sorted(kept, key=lambda p: p[0])]  # the articles' order
@@ -193,7 +186,7 @@ class ExtractiveAnswerer(SentenceSignals):
         if missed:  # say which part the articles leave open, rather than skip it
             asked = re.sub(r"\[(\d+)\]", r"(\1)", " ".join(missed))  # no source marker
             note = MESSAGES[lang]["part"].format(part=asked)
-            answer.text = _within(answer.text, f" {note}")
+            answer.text = within(answer.text, f" {note}")
         return answer
 
     def _select(self, question: str, sentences: list[Sentence], passages: list[Document],
@@ -240,7 +233,7 @@ class ExtractiveAnswerer(SentenceSignals):
         latest = max(date(c) for c in chosen)
         best = max(c.score for c in chosen)
         newer = [s for s in sentences if date(s) > latest and needs.search(s.text)
-                 and s.score >= NEWER_SHARE * best and _fits(chosen, s)]
+                 and s.score >= NEWER_SHARE * best and fits(chosen, s)]
         if not newer:
             return chosen
         return [*chosen, max(newer, key=lambda s: (date(s), s.score))]
@@ -254,7 +247,7 @@ class ExtractiveAnswerer(SentenceSignals):
         # that they cannot turn a refusal into an answer, refused no more
         # unanswerable tuning questions and answered fewer answerable ones.)
         if chosen:
-            _fill(chosen, sorted(sentences, key=lambda s: -s.score), max(s.score for s in chosen))
+            fill(chosen, sorted(sentences, key=lambda s: -s.score), max(s.score for s in chosen))
             order = {id(s): n for n, s in enumerate(sentences)}
             chosen.sort(key=lambda s: order[id(s)])
         # Each quoted sentence must be about what the question names, not merely
@@ -290,7 +283,7 @@ class ExtractiveAnswerer(SentenceSignals):
         for s in sorted(sentences, key=lambda s: -s.likely):
             if len(quoted) == MAX_SENTENCES or s.likely < FILL_FLOOR:
                 break
-            if _fits(quoted, s) and all(c.text != s.text for c in quoted) and keep(s):
+            if fits(quoted, s) and all(c.text != s.text for c in quoted) and keep(s):
                 quoted.append(s)
         order = {id(s): n for n, s in enumerate(sentences)}
         return sorted(quoted, key=lambda s: order[id(s)])
@@ -340,7 +333,7 @@ class ExtractiveAnswerer(SentenceSignals):
         for s in ranked[1:]:
             if len(chosen) == MAX_SENTENCES or s.score < 0.4 * best.score:
                 break
-            if not _fits(chosen, s):
+            if not fits(chosen, s):
                 continue
             if any(c.text == s.text for c in chosen):
                 continue  # a sentence two passages share (see chunking's overlap)
@@ -356,7 +349,7 @@ class ExtractiveAnswerer(SentenceSignals):
             for c in list(chosen):
                 other = beside(c, sentences, step)
                 if (other is not None and other not in chosen and len(chosen) < MAX_SENTENCES
-                        and needs_it(c, other) and _fits(chosen, other)):
+                        and needs_it(c, other) and fits(chosen, other)):
                     chosen.append(other)
         order = {id(s): n for n, s in enumerate(sentences)}
         return sorted(chosen, key=lambda s: order[id(s)])
@@ -421,7 +414,7 @@ class ExtractiveAnswerer(SentenceSignals):
                                     for s in chosen))
         head = [self._lead(lang, quoted, several)]
         if source_lang != lang and kind in ("amount", "date", "count"):
-            item = key_item(chosen[0].text, main_kind(question), source_lang, lang)
+            item = self._item(question, chosen, passages, lang)
             if item:
                 head.insert(0, f"{item}.")
         newest = max(dated.values())
@@ -432,6 +425,24 @@ class ExtractiveAnswerer(SentenceSignals):
             text = text[: MAX_ANSWER_CHARS - 6].rsplit(" ", 1)[0] + f"… [{len(markers)}]"
         sources = [passages[p] for p in sorted(markers, key=lambda p: markers[p])]
         return Answer(text, sources, language=lang, quotes=[s.text for s in chosen])
+
+    def _item(self, question: str, chosen: list[Sentence], passages: list[Document],
+              lang: str) -> str:
+        """The item written first for the reader, from the likeliest quoted sentence
+        that has one; for "how many X", only from a sentence giving a number of X.
+        (It was read off the first quote in the article's order: "How many passengers
+        will the ferries carry?" got "65." from "emissions cut by 65 per cent".)"""
+        kind, focus = main_kind(question), question_focus(question)
+        counted = None
+        if kind == "count" and focus:
+            terms = self.scorer.focus_terms(focus)
+            counted = functools.partial(names_next, focus_terms=terms,
+                                        analyzer=self.scorer.analyzer)
+        for s in sorted(chosen, key=lambda s: -s.likely):
+            source = str(passages[s.passage].metadata.get("language") or lang)
+            if source != lang and (item := key_item(s.text, kind, source, lang, counted)):
+                return item
+        return ""
 
     @staticmethod
     def _lead(lang: str, quoted: list[str], several: bool) -> str:
@@ -458,30 +469,6 @@ def _preceding(s: Sentence, passages: list[Document]) -> str:
     doc = passages[s.passage]
     at = doc.page_content.find(s.text)
     return f"{doc.metadata.get('title') or ''}\n{doc.page_content[:max(at, 0)]}"
-
-
-def _within(text: str, note: str) -> str:
-    """``text`` followed by ``note``, the note shortened to keep the answer's length."""
-    room = MAX_ANSWER_CHARS - len(text)
-    if len(note) > room:
-        note = note[: room - 2].rsplit(" ", 1)[0] + "…)" if room > 20 else ""
-    return text + note
-
-
-def _fits(chosen: list[Sentence], s: Sentence) -> bool:
-    """Is there room for ``s`` in the answer beside the ``chosen`` sentences?"""
-    # Room for the lead, the item written for the reader, markers and dates (~100).
-    return sum(len(c.text) + 18 for c in chosen) + len(s.text) <= MAX_ANSWER_CHARS - 100
-
-
-def _fill(chosen: list[Sentence], ranked: list[Sentence], best: float) -> None:
-    """Add sentences of ``ranked`` (best first) scoring at least :data:`CLOSE_SHARE`
-    of ``best`` while there is room (``chosen`` grows in place)."""
-    for s in ranked:
-        if len(chosen) == MAX_SENTENCES or s.score < CLOSE_SHARE * best:
-            break
-        if s not in chosen and _fits(chosen, s) and all(c.text != s.text for c in chosen):
-            chosen.append(s)
 
 
 def _musts(question: str) -> list[tuple[str, bool]]:

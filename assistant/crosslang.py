@@ -11,6 +11,7 @@ language, not vocabulary fitted to an article.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 _MONTHS_FR = ("janvier février mars avril mai juin juillet août septembre octobre "
               "novembre décembre").split()
@@ -111,9 +112,13 @@ def date_for(text: str, article_lang: str, reader_lang: str) -> str:
 _COUNT = re.compile(r"\b\d{1,3}(?:(?:[ \u00a0\u202f]|,(?=\d{3}\b))\d{3})+\b|\b\d+(?:[.,]\d+)?\b")
 
 
-def key_item(text: str, kind: str, article_lang: str, reader_lang: str) -> str:
+def key_item(text: str, kind: str, article_lang: str, reader_lang: str,
+             counted: Callable[[str], bool] | None = None) -> str:
     """The item a question of ``kind`` (amount, date, count) asks for, found in the
-    quoted ``text`` and written for the reader; "" when none is found."""
+    quoted ``text`` and written for the reader; "" when none is found. ``counted``
+    tells whether the text right after a number names the counted thing (then only
+    such a number is a count: "each 118 metres long, will carry up to 600
+    passengers" gives 600 for "how many passengers")."""
     if kind == "amount":
         return amount_for(text, article_lang, reader_lang)
     if kind == "date":
@@ -124,7 +129,8 @@ def key_item(text: str, kind: str, article_lang: str, reader_lang: str) -> str:
         return year.group(0) if year else ""
     if kind == "count":
         # a count, not the year beside it ("took over in April 2023 … 214 customers")
-        numbers = [m.group(0) for m in _COUNT.finditer(text)]
+        numbers = [m.group(0) for m in _COUNT.finditer(text)
+                   if counted is None or counted(text[m.end():])]
         counts = [n for n in numbers if not _YEAR.fullmatch(n)] or numbers
         return _grouped(counts[0], reader_lang) if counts else ""
     return ""

@@ -47,6 +47,7 @@ def _unnamed(query: str) -> str:
 
 _SIM, _LEX, _BEST_LEX, _BEST_SIM = (FEATURES.index(f) for f in (
     "sim", "lex", "best_lex", "best_sim"))
+_COMPOUND = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)+")
 _JOIN = re.compile(r"^[\s,]*(?:et|ou|and|or|&|,)?[\s,]*$", re.IGNORECASE)
 
 
@@ -200,8 +201,12 @@ class SentenceSignals:
         return np.array(rows, dtype=float).reshape(len(passages), len(PASSAGE_FEATURES))
 
     def _holds(self, text: str) -> set[str]:
-        """The folded words and the stems of a text, to check what it mentions."""
-        return {fold(w) for w in words(text)} | set(self.scorer.analyzer.query_terms(text))
+        """The folded words, hyphenated compounds and stems of a text, to check what it
+        mentions. (A name such as "Saint-Cyr" stays whole in a question; the words
+        are cut at the hyphen: without the compounds, every question naming it was
+        refused, as a new user found.)"""
+        return ({fold(w) for w in words(text)} | set(_COMPOUND.findall(fold(text)))
+                | set(self.scorer.analyzer.query_terms(text)))
 
     def _similarities(self, query: str, texts: list[str]) -> list[float]:
         """Cosine of the query and each text (the texts' vectors are remembered: the

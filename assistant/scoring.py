@@ -181,13 +181,16 @@ def question_focus(question: str) -> str | None:
 def counts(text: str, focus_terms: set[str], analyzer: Analyzer) -> bool:
     """Does ``text`` put a number right before the counted thing ("cinq anciens")?"""
     tokens = words(text)
-    for i, tok in enumerate(tokens):
-        if _NUMBER.fullmatch(tok):
-            window = " ".join(tokens[i + 1 : i + 1 + COUNT_WINDOW])
-            if focus_terms & ({fold(w) for w in words(window)}
-                              | set(analyzer.query_terms(window))):
-                return True
-    return False
+    return any(_NUMBER.fullmatch(tok) and names_next(" ".join(tokens[i + 1:]), focus_terms,
+                                                     analyzer)
+               for i, tok in enumerate(tokens))
+
+
+def names_next(text: str, focus_terms: set[str], analyzer: Analyzer) -> bool:
+    """Do the first words of ``text`` name the counted thing (its forms: ``focus_terms``)?"""
+    window = " ".join(words(text)[:COUNT_WINDOW])
+    return bool(focus_terms & ({fold(w) for w in words(window)}
+                               | set(analyzer.query_terms(window))))
 
 
 def names_near(text: str, focus_terms: set[str], asked: set[str],

@@ -108,7 +108,7 @@ def answer_configs(a: Any) -> list[tuple[str, list[Patch]]]:
     def by_hand(self: Any, quoted: list, sentences: list, keep: Any) -> list:
         """``_room`` as before session 10: near-best sentences by the hand mix."""
         quoted = list(quoted)
-        answer_module._fill(quoted, [s for s in sorted(sentences, key=lambda s: -s.score)
+        answer_module.fill(quoted, [s for s in sorted(sentences, key=lambda s: -s.score)
                                      if keep(s)], max(s.score for s in quoted))
         order = {id(s): n for n, s in enumerate(sentences)}
         return sorted(quoted, key=lambda s: order[id(s)])
@@ -131,7 +131,7 @@ def answer_configs(a: Any) -> list[tuple[str, list[Patch]]]:
             cls, "_covers", lambda self, q, contexts, across=False, topics=None: covers(
                 self, q, contexts, across))]),
         ("without the room filled by sentences nearly as good (before the checks)",
-         [(answer_module, "_fill", lambda chosen, ranked, best: None)]),
+         [(answer_module, "fill", lambda chosen, ranked, best: None)]),
         ("room after the checks by the hand mix instead of the sentence model",
          [(cls, "_room", by_hand)]),
         ("a two-part question answered as one", [(answer_module, "question_parts",

@@ -215,3 +215,21 @@ def test_room_after_the_checks_goes_to_the_sentence_models_likeliest() -> None:
     assert "40 millions" in quoted(5.0) and "camions" in quoted(5.0)
     assert "40 millions" in quoted(-5.0) and "Lyon" in quoted(-5.0)
     assert "Lyon" not in quoted(5.0) and "camions" not in quoted(-5.0)
+
+
+def test_a_hyphenated_name_is_held_by_the_text_that_writes_it() -> None:
+    # "Saint-Cyr" is one name: the text's words are cut at the hyphen, the name is not.
+    bridge = doc("Le chantier du nouveau pont Saint-Cyr entre dans sa dernière phase. "
+                 "L’ouvrage ouvrira à la circulation le 15 septembre 2025.", "pont")
+    answer = answerer().answer("Quand le pont Saint-Cyr ouvrira-t-il ?", [bridge])
+    assert not answer.refused and "15 septembre 2025" in answer.text, answer.text
+    other = doc("Le chantier du nouveau pont Wilson entre dans sa dernière phase. "
+                "L’ouvrage ouvrira à la circulation le 15 septembre 2025.", "pont")
+    assert answerer().answer("Quand le pont Saint-Cyr ouvrira-t-il ?", [other]).refused
+
+
+def test_the_count_written_first_is_a_number_of_the_counted_thing() -> None:
+    ferry = doc("The new ferry, 118 metres long, will take 90 minutes to cross the firth.",
+                "ferry", lang="en")
+    answer = answerer().answer("Combien de minutes durera la traversée du ferry ?", [ferry])
+    assert answer.text.startswith("90."), answer.text

@@ -70,7 +70,8 @@ def test_a_part_the_articles_leave_open_is_named() -> None:
 
 
 def test_the_note_keeps_the_answer_within_its_length() -> None:
-    from assistant.answer import MAX_ANSWER_CHARS, _within
+    from assistant.room import MAX_ANSWER_CHARS
+    from assistant.room import within as _within
 
     text = "mot " * 140
     out = _within(text, " (The articles don't answer: \"" + "why " * 40 + "\")")

@@ -3,8 +3,10 @@ for the names a question is about (no models needed)."""
 
 from __future__ import annotations
 
-from assistant.answer import CLOSE_SHARE, MAX_SENTENCES, ExtractiveAnswerer, _fill
+from assistant.answer import ExtractiveAnswerer
 from assistant.lexical import Analyzer
+from assistant.room import CLOSE_SHARE, MAX_SENTENCES
+from assistant.room import fill as _fill
 from assistant.scoring import Sentence, SentenceScorer
 
 
