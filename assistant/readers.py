@@ -9,7 +9,9 @@ page as Markdown with its site name (trafilatura is told the URL).
 
 from __future__ import annotations
 
+import html
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -37,8 +39,44 @@ def decode(data: bytes | str) -> str:
 
 
 def read_text(data: bytes | str, url: str = "") -> Extracted:
-    """Plain text, as it is."""
-    return Extracted(decode(data))
+    """Plain text, as it is; its first line is its title when it reads as a headline
+    (short, no closing stop, text after it), and a date on one of its first lines (a
+    dateline, "Aberdeen, 2 April 2025.") its date. (Before, a saved news page's
+    title was its file name and it had no date: a new user's trial.)"""
+    text = decode(data)
+    lines = [line.strip() for line in text.splitlines() if line.strip()][:DATELINE_LINES]
+    meta = {}
+    if (len(lines) > 1 and len(lines[0]) <= HEADLINE_CHARS and len(lines[0].split()) >= 2
+            and not lines[0].endswith((".", ",", ";", ":"))):
+        meta["title"] = lines[0]
+    for line in lines:  # a line of its own, not a paragraph's event date
+        if len(line) <= DATELINE_CHARS and (found := dateline(line)):
+            meta["published"] = found
+            break
+    return Extracted(text, meta)
+
+
+HEADLINE_CHARS = 200
+DATELINE_LINES = 4
+DATELINE_CHARS = 100
+#: A day, a month's name and a year ("2 April 2025", "1er mars 2025", "March 3,
+#: 2025"), or an ISO date: a bare year is no date.
+_DATE = re.compile(r"\b\d{1,2}(?:er)?\s+[^\W\d_]{3,9}\.?,?\s+((?:19|20)\d{2})\b"
+                   r"|\b[^\W\d_]{3,9}\.?\s+\d{1,2},?\s+((?:19|20)\d{2})\b"
+                   r"|\b((?:19|20)\d{2})-\d{2}-\d{2}\b")
+
+
+def dateline(line: str) -> str:
+    """The date a line gives (YYYY-MM-DD, read by htmldate), or ""."""
+    m = _DATE.search(line)
+    if not m:
+        return ""
+    from htmldate import find_date  # trafilatura's own date reader
+
+    found = find_date(f"<html><body><p>{html.escape(m.group(0))}</p></body></html>",
+                      extensive_search=True, outputformat="%Y-%m-%d")
+    year = next(g for g in m.groups() if g)
+    return found if found and found.startswith(year) else ""
 
 
 def read_html(data: bytes | str, url: str = "") -> Extracted:

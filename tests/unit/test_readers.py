@@ -99,3 +99,17 @@ def test_a_corpus_file_no_reader_reads_is_named_not_skipped_silently(tmp_path: P
     assert [a.id for a in articles] == ["tram"]
     assert report.errors == [(str(tmp_path / "notes.docx"),
                               f"{suffix_refusal('.docx')}: not indexed")]
+
+
+def test_plain_text_headline_is_the_title_and_a_dateline_the_date() -> None:
+    text = ("Aberdeen harbour orders two electric ferries\n\nAberdeen, 2 April 2025.\n\n"
+            "The harbour said on Wednesday that it had signed the contract.\n")
+    assert read_text(text).meta == {"title": "Aberdeen harbour orders two electric ferries",
+                                    "published": "2025-04-02"}
+    assert read_text("Le port commande deux ferries\nPublié le 1er mars 2025\nTexte.").meta[
+        "published"] == "2025-03-01"
+    # A paragraph first is no headline; a bare year, or a date inside a paragraph, no date.
+    para = ("Le 12 mars 2024, la société a levé 6 milliards de dollars auprès de fonds "
+            "américains, selon plusieurs sources proches du dossier, et vise plus encore.")
+    assert read_text(f"{para}\nRevenue rose in 2023.\n").meta == {}
+    assert read_text("Un seul titre sans texte").meta == {}
