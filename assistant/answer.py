@@ -418,7 +418,10 @@ class ExtractiveAnswerer(SentenceSignals):
             if item:
                 head.insert(0, f"{item}.")
         newest = max(dated.values())
-        if several and kind in ("amount", "count") and newest and len(set(dated.values())) > 1:
+        # Only when every quoted article is dated: beside an undated one, the newest
+        # date says nothing of which figure is the latest (a new user's trial).
+        if several and kind in ("amount", "count") and all(dated.values()) and len(
+                set(dated.values())) > 1:
             head.insert(0, MESSAGES[lang]["latest"].format(date=newest))
         text = f"{' '.join(head)} {' '.join(parts)}"
         if len(text) > MAX_ANSWER_CHARS:

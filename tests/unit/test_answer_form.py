@@ -233,3 +233,12 @@ def test_the_count_written_first_is_a_number_of_the_counted_thing() -> None:
                 "ferry", lang="en")
     answer = answerer().answer("Combien de minutes durera la traversée du ferry ?", [ferry])
     assert answer.text.startswith("90."), answer.text
+
+
+def test_no_latest_figure_is_claimed_beside_an_undated_article() -> None:
+    old = doc("Brisa a levé 40 millions d’euros auprès de ses investisseurs.", "brisa-mars")
+    new = doc("Brisa a levé 90 millions d’euros auprès de ses investisseurs au total.",
+              "brisa-dec", "2024-12-10")
+    text = answerer().answer("Combien Brisa a-t-elle levé auprès de ses investisseurs ?",
+                             [old, new]).text
+    assert "90 millions" in text and "plus récent" not in text, text
