@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import sys
+import textwrap
 import threading
 from pathlib import Path
 
@@ -103,13 +104,17 @@ def _ask(assistant: Assistant, args: argparse.Namespace) -> int:
     # earlier questions of the conversation, oldest first: a follow-up ("Who founded
     # it?") is read with them, as in the web chat
     history = [{"role": "user", "content": q} for q in args.after or []]
+    limit = assistant.settings.max_question_chars
+    if len(args.question) > limit:  # said, not done silently: the end may be the question
+        print(f"note: the question is cut to its first {limit} characters "
+              "(ASSISTANT_MAX_QUESTION_CHARS)", file=sys.stderr)
     answer = assistant.ask(args.question, history=history or None)
     print(answer.text)
     for n, doc in enumerate(answer.sources, 1):
         meta = doc.metadata
         date = f" ({meta['published']})" if meta.get("published") else ""
         print(f"\n[{n}] {meta.get('title', '')}{date} — {meta.get('source', '')}")
-        print(f"    {doc.page_content}")
+        print(textwrap.indent(doc.page_content, "    "))
     return 0
 
 

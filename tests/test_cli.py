@@ -78,6 +78,18 @@ def test_ask_prints_answer_and_numbered_sources(fresh_env: dict[str, str]) -> No
     assert out.returncode == 0, out.stderr
     assert "6,6 milliards" in out.stdout
     assert "[1] Course à l’IA générative" in out.stdout  # title of the cited article
+    # Every line of a passage is indented under its source line.
+    block = out.stdout.split("\n[1] ", 1)[1].split("\n[2] ")[0].strip().splitlines()[1:]
+    assert block and all(line.startswith("    ") for line in block if line), block
+
+
+def test_ask_says_when_the_question_is_cut(fresh_env: dict[str, str]) -> None:
+    env = {**fresh_env, "ASSISTANT_MAX_QUESTION_CHARS": "40"}
+    out = run(["ask", "Un très long préambule sans rapport. Combien OpenAI a-t-il levé ?"], env)
+    assert out.returncode == 0, out.stderr
+    assert "note: the question is cut to its first 40 characters" in out.stderr
+    short = run(["ask", "Combien OpenAI a-t-il levé ?"], env)
+    assert "note:" not in short.stderr
 
 
 def test_eval_prints_the_table(fresh_env: dict[str, str]) -> None:
