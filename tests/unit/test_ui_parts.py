@@ -299,6 +299,7 @@ def test_the_command_line_ask_passes_earlier_questions_as_the_conversation(
 
     class Recorder:
         history: list | None = None
+        settings = argparse.Namespace(max_question_chars=2000)
 
         def ask(self, question: str, history: list | None = None) -> Answer:
             self.history = history
