@@ -105,6 +105,9 @@ class Answer:
         return not self.sources
 
 
+_DURATION = re.compile(r"\b(?:combien de temps|how long|durée|duration)\b", re.IGNORECASE)
+
+
 class ExtractiveAnswerer(SentenceSignals):
     """Builds a short, cited, verbatim answer from retrieved passages (no LLM).
 
@@ -436,6 +439,8 @@ class ExtractiveAnswerer(SentenceSignals):
         (It was read off the first quote in the article's order: "How many passengers
         will the ferries carry?" got "65." from "emissions cut by 65 per cent".)"""
         kind, focus = main_kind(question), question_focus(question)
+        if kind == "date" and _DURATION.search(question):
+            return ""  # "how long…": a date is no duration (a new user got "septembre 2025.")
         counted = None
         if kind == "count" and focus:
             terms = self.scorer.focus_terms(focus)

@@ -35,7 +35,10 @@ class ModelUnavailable(AssistantError, OSError):
 def source_line(source: str, message: str) -> str:
     """``<source>: <message>``, without naming the file twice when the message
     already starts with its name ("article.html: no such file")."""
+    return f"{source}: {bare_message(source, message)}"
+
+
+def bare_message(source: str, message: str) -> str:
+    """``message`` without the name of ``source`` it may start with."""
     name = PurePath(source).name
-    if name and message.startswith(f"{name}: "):
-        message = message[len(name) + 2:]
-    return f"{source}: {message}"
+    return message[len(name) + 2:] if name and message.startswith(f"{name}: ") else message

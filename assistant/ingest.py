@@ -479,6 +479,7 @@ def save_text(title: str, text: str, corpus_dir: Path, *, url: str = "", publish
     Raises SourceError when the text is empty or too large.
     """
     meta, raw = parse_front_matter(text or "")
+    meta = meta or read_text(raw).meta  # plain text: its headline and dateline, as a .txt
     title = title or str(meta.get("title") or "")
     url = url or str(meta.get("url") or "")
     published = published or str(meta.get("published") or "")

@@ -11,6 +11,7 @@ import re
 import string
 from typing import TYPE_CHECKING, Any
 
+from ..errors import bare_message
 from ..metadata import web_url
 from .labels import LABELS, MAX_REPORT_IDS
 
@@ -195,8 +196,9 @@ def report_html(report: RefreshReport, lang: str, titles: dict[str, str] | None 
             f'<li class="add-{key}">{t[key]}{colon} {_ids(ids, titles)}</li>'
             for key, ids in groups[:3] if ids) + "</ul>")
     if report.errors:
-        items = "".join(f"<li><b>{esc(src)}</b>{colon} {esc(msg)}</li>" if src else
-                        f"<li>{esc(msg)}</li>" for src, msg in report.errors)
+        items = "".join(
+            f"<li><b>{esc(src)}</b>{colon} {esc(bare_message(src, msg))}</li>" if src else
+            f"<li>{esc(msg)}</li>" for src, msg in report.errors)
         parts.append(f'<p><b>{t["errors"]} ({len(report.errors)})</b></p>'
                      f'<ul class="add-errors">{items}</ul>')
     return f'<div class="add-report">{"".join(parts)}</div>'

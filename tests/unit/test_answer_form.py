@@ -242,3 +242,14 @@ def test_no_latest_figure_is_claimed_beside_an_undated_article() -> None:
     text = answerer().answer("Combien Brisa a-t-elle levé auprès de ses investisseurs ?",
                              [old, new]).text
     assert "90 millions" in text and "plus récent" not in text, text
+
+
+def test_no_date_is_written_first_for_a_how_long_question() -> None:
+    from assistant.scoring import Sentence
+    text = "Work on the bridge will start in September 2025 and take about twenty months."
+    works = doc(text, "bridge", lang="en")
+    chosen = [Sentence(text, 0, text, likely=0.9)]
+    assert answerer()._item("Quand les travaux du pont commenceront-ils ?", chosen, [works],
+                            "fr").startswith("septembre 2025")
+    assert answerer()._item("Combien de temps dureront les travaux du pont ?", chosen,
+                            [works], "fr") == ""

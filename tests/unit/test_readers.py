@@ -113,3 +113,15 @@ def test_plain_text_headline_is_the_title_and_a_dateline_the_date() -> None:
             "américains, selon plusieurs sources proches du dossier, et vise plus encore.")
     assert read_text(f"{para}\nRevenue rose in 2023.\n").meta == {}
     assert read_text("Un seul titre sans texte").meta == {}
+
+
+def test_pasted_text_keeps_its_dateline_as_its_date(tmp_path: Path) -> None:
+    from assistant.ingest import save_text
+    text = ("Galway approves a new bridge\nGalway, 14 March 2025.\n"
+            + "The council approved the Corrib bridge on Thursday. " * 5)
+    aid = save_text("", text, tmp_path)
+    article = load_article(tmp_path / f"{aid}.md")
+    assert article.published == "2025-03-14" and article.title == "Galway approves a new bridge"
+    # A title typed by the user wins over the headline.
+    aid = save_text("Le pont de Galway", text.replace("bridge on", "pont le"), tmp_path)
+    assert load_article(tmp_path / f"{aid}.md").title == "Le pont de Galway"

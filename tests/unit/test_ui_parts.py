@@ -112,6 +112,9 @@ def test_report_html_counts_and_names_by_title() -> None:
     assert "Title A" in out and "<b>x.pdf</b>: broken" in out
     many = report_html(RefreshReport(added=[str(i) for i in range(13)]), "fr")
     assert "(+3)" in many
+    # A message that already names its file does not name it twice.
+    twice = report_html(RefreshReport(errors=[("empty.txt", "empty.txt: empty file")]), "en")
+    assert "<b>empty.txt</b>: empty file" in twice and "empty.txt: empty.txt" not in twice
 
 
 def test_header_and_mode_lines() -> None:
