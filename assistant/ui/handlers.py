@@ -145,11 +145,11 @@ class ArticleAdder:
             else:
                 sources.append(str(path.resolve()))
                 names[sources[-1]] = name
-        for url in (urls or "").split():
-            if _WEB_URL.match(url):
-                sources.append(url)
-            else:
-                errors.append((url[:200], t["not_url"]))
+        for line in (urls or "").splitlines():  # one error a line, not one a word
+            found = line.split()
+            sources += [u for u in found if _WEB_URL.match(u)]
+            if bad := " ".join(u for u in found if not _WEB_URL.match(u)):
+                errors.append((bad[:200], t["not_url"]))
         title, text = (title or "").strip(), (text or "").strip()
         saved = False
         if text:

@@ -254,6 +254,12 @@ def test_add_articles_refuses_what_is_not_allowed_and_keeps_the_boxes(
     assert outside.exists()  # not an upload: never deleted
 
 
+def test_words_that_are_no_address_are_one_error_a_line(h: Handlers) -> None:
+    report = h.adder.add(None, "not a url\n\nhtp:/broken url", "", "", "en")
+    assert report.errors == [("not a url", LABELS["en"]["not_url"]),
+                             ("htp:/broken url", LABELS["en"]["not_url"])]
+
+
 def test_add_articles_with_nothing_says_so(h: Handlers) -> None:
     report, *_ = h.add_articles(None, "", "", "", "fr")
     assert LABELS["fr"]["add_nothing"] in report
