@@ -251,8 +251,7 @@ class ExtractiveAnswerer(SentenceSignals):
         # unanswerable tuning questions and answered fewer answerable ones.)
         if chosen:
             fill(chosen, sorted(sentences, key=lambda s: -s.score), max(s.score for s in chosen))
-            order = {id(s): n for n, s in enumerate(sentences)}
-            chosen.sort(key=lambda s: order[id(s)])
+            chosen = _in_order(chosen, sentences)
         # Each quoted sentence must be about what the question names, not merely
         # beside it: "Nvidia invested in Mistral?" is no answer to one sentence on
         # Nvidia and another on Mistral.
@@ -288,8 +287,7 @@ class ExtractiveAnswerer(SentenceSignals):
                 break
             if fits(quoted, s) and all(c.text != s.text for c in quoted) and keep(s):
                 quoted.append(s)
-        order = {id(s): n for n, s in enumerate(sentences)}
-        return sorted(quoted, key=lambda s: order[id(s)])
+        return _in_order(quoted, sentences)
 
     def names_held(self, question: str, passages: list[Document]) -> bool:
         """Does some passage (or its title) hold each name the question is about?"""
@@ -354,8 +352,7 @@ class ExtractiveAnswerer(SentenceSignals):
                 if (other is not None and other not in chosen and len(chosen) < MAX_SENTENCES
                         and needs_it(c, other) and fits(chosen, other)):
                     chosen.append(other)
-        order = {id(s): n for n, s in enumerate(sentences)}
-        return sorted(chosen, key=lambda s: order[id(s)])
+        return _in_order(chosen, sentences)
 
     def _covers(self, question: str, contexts: list[str], across: bool = False,
                 topics: list[str] | None = None) -> bool:
@@ -470,6 +467,12 @@ def _with_title(s: Sentence, passages: list[Document]) -> str:
     says "the company" belongs to an article whose title names it."""
     doc = passages[s.passage]
     return f"{doc.metadata.get('title') or ''}\n{s.context}\n{doc.page_content}"
+
+
+def _in_order(chosen: list[Sentence], sentences: list[Sentence]) -> list[Sentence]:
+    """``chosen`` in the order ``sentences`` (the articles' order) has them."""
+    order = {id(s): n for n, s in enumerate(sentences)}
+    return sorted(chosen, key=lambda s: order[id(s)])
 
 
 def _preceding(s: Sentence, passages: list[Document]) -> str:

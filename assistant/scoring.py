@@ -181,9 +181,9 @@ def question_focus(question: str) -> str | None:
 def counts(text: str, focus_terms: set[str], analyzer: Analyzer) -> bool:
     """Does ``text`` put a number right before the counted thing ("cinq anciens")?"""
     tokens = words(text)
-    return any(_NUMBER.fullmatch(tok) and names_next(" ".join(tokens[i + 1:]), focus_terms,
-                                                     analyzer)
-               for i, tok in enumerate(tokens))
+    return any(_NUMBER.fullmatch(tok) and names_next(
+        " ".join(tokens[i + 1 : i + 1 + COUNT_WINDOW]), focus_terms, analyzer)
+        for i, tok in enumerate(tokens))
 
 
 def names_next(text: str, focus_terms: set[str], analyzer: Analyzer) -> bool:

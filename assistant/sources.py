@@ -177,19 +177,17 @@ def load_article(path: Path) -> Article:
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
     """Article files of the corpus folder, in a stable order."""
-    if not corpus_dir.is_dir():
-        return []
-    return sorted(
-        p
-        for p in corpus_dir.iterdir()
-        if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith(".")
-    )
+    return [p for p in _visible_files(corpus_dir) if p.suffix.lower() in SUFFIXES]
 
 
 def unsupported_files(corpus_dir: Path) -> list[Path]:
-    """Files of the corpus folder that no reader reads (not hidden ones: the
-    assistant's own state files start with a dot)."""
+    """Files of the corpus folder that no reader reads."""
+    return [p for p in _visible_files(corpus_dir) if p.suffix.lower() not in SUFFIXES]
+
+
+def _visible_files(corpus_dir: Path) -> list[Path]:
+    """The corpus folder's files, sorted; hidden ones (the assistant's own state
+    files start with a dot) left out."""
     if not corpus_dir.is_dir():
         return []
-    return sorted(p for p in corpus_dir.iterdir() if p.is_file()
-                  and p.suffix.lower() not in SUFFIXES and not p.name.startswith("."))
+    return sorted(p for p in corpus_dir.iterdir() if p.is_file() and not p.name.startswith("."))
