@@ -87,11 +87,15 @@ def contextual_query(question: str, history: list[dict] | None) -> str:
         reply = last_reply(history)
         names = _names(previous[-1]) + (reply_names(reply, previous[-1]) if reply else [])
         # A chain of follow-ups ("Who backs it?" → "And who founded it?") still means
-        # the names of the last question that had any.
-        for earlier in reversed(previous[:-1]):
-            if names:
-                break
-            names = _names(earlier)
+        # the names of the last question that had any, beside those the last reply
+        # brought (which may be the answer, not the subject: "Which giant backs it?").
+        # Dev follow-ups, recall@3: tuning half 0.857 → 0.952; test half 0.636 either
+        # way (answered 0.832 → 0.840).
+        if not _names(previous[-1]):
+            for earlier in reversed(previous[:-1]):
+                if _names(earlier):
+                    names += [n for n in _names(earlier) if n not in names]
+                    break
         if names:
             # The previous question too, after the names: a follow-up usually goes
             # on in the passage that answered it ("Who leads the opposition…?" →

@@ -82,6 +82,20 @@ def test_a_follow_up_is_searched_with_the_names_of_the_last_reply() -> None:
     assert contextual_query("Who founded Mistral?", history) == "Who founded Mistral?"
 
 
+
+def test_a_chain_of_follow_ups_keeps_the_subject_named_two_turns_back() -> None:
+    # The last reply names the answer (Amazon), not what "it" stands for (Anthropic).
+    history = [{"role": "user", "content": "Combien Anthropic a-t-elle levé ?"},
+               {"role": "assistant", "content": "D'après l'article : 8 milliards. [1]"},
+               {"role": "user", "content": "Et quel géant du cloud l'a soutenue ?"},
+               {"role": "assistant",
+                "content": "D'après l'article : le groupe Amazon l'a soutenue. [1]"}]
+    query = contextual_query("Who founded it?", history)
+    assert "Anthropic" in query and "Amazon" in query
+    # a last question with names of its own sets the subject alone
+    history[2]["content"] = "Et combien OpenAI a-t-elle levé ?"
+    assert "Anthropic" not in contextual_query("Who founded it?", history)
+
 @pytest.mark.parametrize(("text", "n", "out", "order"), [
     ("A [2] and B [1].", 2, "A [1] and B [2].", [1, 0]),
     ("A [1, 3].", 3, "A [1][2].", [0, 2]),
