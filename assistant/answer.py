@@ -443,9 +443,10 @@ class ExtractiveAnswerer(SentenceSignals):
             terms = self.scorer.focus_terms(focus)
             counted = functools.partial(names_next, focus_terms=terms,
                                         analyzer=self.scorer.analyzer)
+        asked = self.scorer.asked(question)
         for s in sorted(chosen, key=lambda s: -s.likely):
             source = str(passages[s.passage].metadata.get("language") or lang)
-            if source != lang and (item := key_item(s.text, kind, source, lang, counted)):
+            if source != lang and (item := key_item(s.text, kind, source, lang, counted, asked)):
                 return item
         return ""
 

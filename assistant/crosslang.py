@@ -60,21 +60,23 @@ def _en_number(n: str) -> str:
     return n.replace(",", ".")
 
 
-def amount_for(text: str, article_lang: str, reader_lang: str) -> str:
-    """The first amount of ``text``, written for a ``reader_lang`` reader; "" if none."""
+def amount_for(text: str, article_lang: str, reader_lang: str,
+               asked: Callable[[str], bool] | None = None) -> str:
+    """The amount of ``text`` written for a ``reader_lang`` reader ("" if none): the
+    one nearest a word of the question (``asked`` tells which words are), else the
+    first ("funded by the transport authority, which will pay €19 million" answers
+    "how much will the authority pay", not the project's €24.6 million before it)."""
+    found = list((AMOUNT_FR if article_lang == "fr" else AMOUNT_EN).finditer(text))
+    if not found:
+        return ""
+    m = min(found, key=_nearness(text, asked)) if asked else found[0]
     if article_lang == "fr":
-        m = AMOUNT_FR.search(text)
-        if not m:
-            return ""
         n, scale, cur = (m.group("n"), m.group("scale"), m.group("cur")) if m.group("n") \
             else (m.group("n2"), m.group("scale2"), m.group("cur2"))
         if reader_lang == "fr":
             return m.group(0)
         unit = _SCALE_FR.get(scale.lower(), "million" if scale.lower().startswith("m") else "")
         return f"{_CUR_FR.get(cur.lower(), cur)}{_en_number(n)} {unit}".strip()
-    m = AMOUNT_EN.search(text)
-    if not m:
-        return ""
     if reader_lang == "en":
         return m.group(0)
     if m.group("n"):
@@ -86,6 +88,16 @@ def amount_for(text: str, article_lang: str, reader_lang: str) -> str:
     if not unit:
         return f"{_fr_number(n)} {currency.split()[-1]}"
     return f"{_fr_number(n)} {unit} {currency}"
+
+
+def _nearness(text: str, asked: Callable[[str], bool]) -> Callable[[re.Match], int]:
+    """A match's distance (characters) to the nearest word of the question in ``text``."""
+    spots = [w.start() for w in re.finditer(r"[^\W\d_][\w’'-]*", text) if asked(w.group(0))]
+
+    def distance(m: re.Match) -> int:
+        return min((m.start() - p if p < m.start() else p - m.end() for p in spots),
+                   default=0)
+    return distance
 
 
 def date_for(text: str, article_lang: str, reader_lang: str) -> str:
@@ -113,14 +125,16 @@ _COUNT = re.compile(r"\b\d{1,3}(?:(?:[ \u00a0\u202f]|,(?=\d{3}\b))\d{3})+\b|\b\d
 
 
 def key_item(text: str, kind: str, article_lang: str, reader_lang: str,
-             counted: Callable[[str], bool] | None = None) -> str:
+             counted: Callable[[str], bool] | None = None,
+             asked: Callable[[str], bool] | None = None) -> str:
     """The item a question of ``kind`` (amount, date, count) asks for, found in the
     quoted ``text`` and written for the reader; "" when none is found. ``counted``
     tells whether the text right after a number names the counted thing (then only
     such a number is a count: "each 118 metres long, will carry up to 600
-    passengers" gives 600 for "how many passengers")."""
+    passengers" gives 600 for "how many passengers"). ``asked``: is a word one of the
+    question's (then the amount nearest one is taken)."""
     if kind == "amount":
-        return amount_for(text, article_lang, reader_lang)
+        return amount_for(text, article_lang, reader_lang, asked)
     if kind == "date":
         found = date_for(text, article_lang, reader_lang)
         if found:

@@ -361,6 +361,11 @@ class SentenceScorer:
             "terms", lambda: frozenset(self.analyzer.query_terms(sentence.text)))
         return terms
 
+    def asked(self, question: str) -> Callable[[str], bool]:
+        """Is a word one of ``question``'s words (by its stems or translations)?"""
+        terms = {t for c in self.concepts(question) for t in c.own | c.alts}
+        return lambda word: bool(terms & set(self.analyzer.query_terms(word)))
+
     def focus_terms(self, focus: str) -> set[str]:
         """The forms of the thing asked for: the word, its translations and stems."""
         options = {focus, *self.translations(focus)}

@@ -253,3 +253,14 @@ def test_no_date_is_written_first_for_a_how_long_question() -> None:
                             "fr").startswith("septembre 2025")
     assert answerer()._item("Combien de temps dureront les travaux du pont ?", chosen,
                             [works], "fr") == ""
+
+
+def test_the_amount_written_first_is_the_one_beside_what_the_question_names() -> None:
+    text = ("The €24.6 million bridge will be funded by the National Transport Authority, "
+            "which will pay €19 million, and by the city council.")
+    bridge = doc(text, "bridge", lang="en")
+    answer = answerer().answer("Combien paiera la National Transport Authority ?", [bridge])
+    assert answer.text.startswith("19 millions d’euros."), answer.text
+    council = answerer().answer("How much will the bridge cost?", [doc(
+        "Le pont coûtera 24,6 millions d’euros, dont 19 millions d’euros de l’État.", "b")])
+    assert council.text.startswith("€24.6 million."), council.text
