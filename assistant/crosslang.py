@@ -161,6 +161,14 @@ def _grouped(number: str, lang: str) -> str:
 _YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
 
 
+def other_year(question: str, text: str) -> bool:
+    """Does ``text`` name a year, and none of those ``question`` names? ("revenue of
+    €3.4 billion in 2023" is no answer to "How much revenue … in 2024?")"""
+    asked = set(_YEAR.findall(question))
+    years = set(_YEAR.findall(text))
+    return bool(asked and years and not asked & years)
+
+
 def question_period(question: str) -> str:
     """The month ("2024-12") or year ("2024") a question names, as a date prefix; ""."""
     year = _YEAR.search(question)

@@ -264,3 +264,11 @@ def test_the_amount_written_first_is_the_one_beside_what_the_question_names() ->
     council = answerer().answer("How much will the bridge cost?", [doc(
         "Le pont coûtera 24,6 millions d’euros, dont 19 millions d’euros de l’État.", "b")])
     assert council.text.startswith("€24.6 million."), council.text
+
+
+def test_a_figure_of_another_year_than_the_one_asked_for_is_no_answer() -> None:
+    plant = doc("Elbwerk generated revenue of €3.4 billion in 2023, mostly from households. "
+                "Its storage plant opened in January 2024.", "elbwerk", lang="en")
+    assert answerer().answer("How much revenue did Elbwerk make in 2024?", [plant]).refused
+    assert not answerer().answer("How much revenue did Elbwerk make in 2023?", [plant]).refused
+    assert not answerer().answer("How much revenue did Elbwerk make?", [plant]).refused

@@ -27,3 +27,22 @@ def test_the_lexicon_translates_the_question_words_the_glossary_does_not() -> No
     lexicon = SentenceScorer(Analyzer(), translate=lambda w: LEXICON.get(w, ()))
     assert lexicon.translations("benefice")[-2:] == ("profit", "income")
     assert best(lexicon, question) == SENTENCES[1]
+
+
+def test_a_name_its_passage_or_title_holds_counts_for_every_sentence_of_it() -> None:
+    from langchain_core.documents import Document
+
+    from assistant.scoring import passage_sentences
+
+    text = ("Brisa makes software for hospitals. Its offices are in Lyon. "
+            "Sales reached 12 million euros last year.")
+    doc = Document(page_content=text, metadata={"title": "Brisa grows", "section": ""})
+    scorer = SentenceScorer(Analyzer())
+    question = "What were Brisa's sales?"
+    concepts = scorer.concepts(question, question_focus(question), question)
+    first, _, sales = passage_sentences([doc])
+    # The sentence that answers never names Brisa, nor does the one before it; among
+    # the passages about Brisa its name tells no sentence from another.
+    named = Sentence("Brisa's sales reached 12 million euros.", 0, "")
+    assert scorer.lexical(concepts, sales) == scorer.lexical(concepts, named)
+    assert scorer.lexical(concepts, sales) > scorer.lexical(concepts, first)
