@@ -86,7 +86,12 @@ _DATE = re.compile(
     r"\b(aujourd[’']hui|hier|today|yesterday)\b",
     re.IGNORECASE,
 )
-_NAME = re.compile(r"(?<!^)\b[A-Z][\w’'-]+|\b\w*[a-z][A-Z]\w*|\b[A-Z]{2,}\w*")
+# English writes months and weekdays with a capital; they are no names (a closed
+# class: "December" weighed as a name led "What valuation does xAI's December
+# round give…?" to every sentence saying "décembre").
+_CALENDAR = (r"(?:January|February|March|April|May|June|July|August|September|October|"
+             r"November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)")
+_NAME = re.compile(rf"(?<!^)\b(?!{_CALENDAR}\b)[A-Z][\w’'-]+|\b\w*[a-z][A-Z]\w*|\b[A-Z]{{2,}}\w*")
 #: Public names of the answer-type patterns, for the answerer's modules.
 NUMBER, NAME = _NUMBER, _NAME
 

@@ -46,3 +46,13 @@ def test_a_name_its_passage_or_title_holds_counts_for_every_sentence_of_it() -> 
     named = Sentence("Brisa's sales reached 12 million euros.", 0, "")
     assert scorer.lexical(concepts, sales) == scorer.lexical(concepts, named)
     assert scorer.lexical(concepts, sales) > scorer.lexical(concepts, first)
+
+
+def test_months_and_weekdays_written_with_a_capital_are_no_names() -> None:
+    from assistant.features import name_groups
+
+    assert name_groups("How much did Brisa raise in December, on a Monday?") == [{"brisa"}]
+    scorer = SentenceScorer(Analyzer())
+    question = "What valuation does Brisa's December round give it?"
+    concepts = scorer.concepts(question, question_focus(question), question)
+    assert [sorted(c.own) for c in concepts if c.name] == [["bris", "brisa"]]
