@@ -13,7 +13,9 @@ from assistant.lexicon import Lexicon
 
 # Words with hand-made vectors: each pair of translations shares a direction.
 _AXES = {"profit": 0, "bénéfice": 0, "workers": 1, "salariés": 1, "river": 2, "fleuve": 2,
-         "moon": 3, "passengers": 4, "passagers": 4}
+         "moon": 3, "passengers": 4, "passagers": 4,
+         # months share one direction, as an encoder puts them near one another
+         "december": 6, "january": 6, "décembre": 6, "novembre": 6}
 
 
 class AxisEmbedder:
@@ -27,10 +29,10 @@ class AxisEmbedder:
         self.seen += texts
         out = []
         for t in texts:
-            v = np.zeros(6)
+            v = np.zeros(7)
             v[_AXES.get(t, 5)] = 1.0
             if t == "moon":  # near "fleuve" but under the threshold
-                v = np.array([0, 0, 0.6, 0.8, 0, 0])
+                v = np.array([0, 0, 0.6, 0.8, 0, 0, 0])
             out.append(v.tolist())
         return out
 
@@ -39,8 +41,8 @@ class AxisEmbedder:
 
 
 FRENCH = ["Le bénéfice du fleuve.", "Les salariés du fleuve et le bénéfice.",
-          "Les passagers du fleuve."]
-ENGLISH = ["The profit of the river.", "Workers, workers."]
+          "Les passagers du fleuve.", "En décembre ou en novembre."]
+ENGLISH = ["The profit of the river.", "Workers, workers.", "In December or January."]
 
 
 def built(embedder: AxisEmbedder, cache: Path | None = None) -> Lexicon:
@@ -59,6 +61,12 @@ def test_translates_both_ways_into_the_other_language_only() -> None:
     assert "benefice" in lex.expansion("profit", "en").split()
     # a cognate spelt alike is a translation too: the stemmers cut them apart
     assert lex.translate("How many passengers?", "en")["passengers"] == ("passagers",)
+
+
+def test_months_and_number_words_get_their_own_translation_only() -> None:
+    lex = built(AxisEmbedder())
+    assert lex.translate("Combien en décembre ?", "fr")["decembre"] == ("december",)
+    assert lex.translate("What happened in december?", "en")["december"] == ("decembre",)
 
 
 def test_without_the_other_language_nothing_is_translated() -> None:
