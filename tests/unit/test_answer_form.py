@@ -272,3 +272,12 @@ def test_a_figure_of_another_year_than_the_one_asked_for_is_no_answer() -> None:
     assert answerer().answer("How much revenue did Elbwerk make in 2024?", [plant]).refused
     assert not answerer().answer("How much revenue did Elbwerk make in 2023?", [plant]).refused
     assert not answerer().answer("How much revenue did Elbwerk make?", [plant]).refused
+
+
+def test_a_figure_must_be_of_what_the_question_says_happens() -> None:
+    plant = doc("Elbwerk generated revenue of €3.4 billion last year. Elbwerk is planning a "
+                "second site near Stendal, with a capacity of 400 megawatts.", "elbwerk",
+                lang="en")
+    assert answerer().answer("How much will Elbwerk's second site cost?", [plant]).refused
+    built = doc("Elbwerk's first site cost €185 million to build.", "elbwerk", lang="en")
+    assert not answerer().answer("How much did Elbwerk's first site cost?", [built]).refused
