@@ -91,7 +91,9 @@ _DATE = re.compile(
 # round give…?" to every sentence saying "décembre").
 _CALENDAR = (r"(?:January|February|March|April|May|June|July|August|September|October|"
              r"November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)")
-_NAME = re.compile(rf"(?<!^)\b(?!{_CALENDAR}\b)[A-Z][\w’'-]+|\b\w*[a-z][A-Z]\w*|\b[A-Z]{{2,}}\w*")
+# A hyphen and a word in lower case end a name: "the *Lyon*-based group".
+_NAME = re.compile(rf"(?<!^)\b(?!{_CALENDAR}\b)[A-Z][\w’']+(?:-(?![a-z])[\w’']+)*"
+                   r"|\b\w*[a-z][A-Z]\w*|\b[A-Z]{2,}\w*")
 #: Public names of the answer-type patterns, for the answerer's modules.
 NUMBER, NAME = _NUMBER, _NAME
 

@@ -56,3 +56,10 @@ def test_months_and_weekdays_written_with_a_capital_are_no_names() -> None:
     question = "What valuation does Brisa's December round give it?"
     concepts = scorer.concepts(question, question_focus(question), question)
     assert [sorted(c.own) for c in concepts if c.name] == [["bris", "brisa"]]
+
+
+def test_a_hyphen_and_a_word_in_lower_case_end_a_name() -> None:
+    from assistant.features import name_groups
+
+    assert name_groups("How many staff does the Lyon-based group have?") == [{"lyon"}]
+    assert name_groups("Quand le pont Saint-Cyr ouvrira-t-il ?") == [{"saint-cyr"}]
