@@ -25,6 +25,8 @@ _GENERIC_NAMES = {"ai", "ia", "ceo", "pdg", "us", "usa", "uk", "eu", "ue", "tech
 #: A follow-up searched with its names is searched with the previous question too
 #: (a switch for the ablation: benchmarks/dev_ablation.py).
 WITH_PREVIOUS = True
+#: A follow-up to a follow-up keeps the names of the last question that had any.
+CHAIN_SUBJECT = True
 
 def user_turns(history: list[dict] | None) -> list[str]:
     """The user's earlier questions, oldest first, from an OpenAI-style message list."""
@@ -91,7 +93,7 @@ def contextual_query(question: str, history: list[dict] | None) -> str:
         # brought (which may be the answer, not the subject: "Which giant backs it?").
         # Dev follow-ups, recall@3: tuning half 0.857 → 0.952; test half 0.636 either
         # way (answered 0.832 → 0.840).
-        if not _names(previous[-1]):
+        if CHAIN_SUBJECT and not _names(previous[-1]):
             for earlier in reversed(previous[:-1]):
                 if _names(earlier):
                     names += [n for n in _names(earlier) if n not in names]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from langchain_core.documents import Document
+
 from .lexical import STOP
 from .scoring import GENERIC, NAME, Sentence
 from .text import fold
@@ -111,3 +113,10 @@ def announces(s: Sentence, after: Sentence) -> bool:
     """Does ``s`` announce what ``after`` lists ("…se dessinent." → "Soit…, soit…";
     a sentence ending in a colon)? The list is the answer then, whatever its words."""
     return s.text.rstrip().endswith(":") or bool(LIST_START.match(after.text))
+
+
+def preceding(s: Sentence, passages: list[Document]) -> str:
+    """The article's text before a sentence: its title, then its passage up to it."""
+    doc = passages[s.passage]
+    at = doc.page_content.find(s.text)
+    return f"{doc.metadata.get('title') or ''}\n{doc.page_content[:max(at, 0)]}"

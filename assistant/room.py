@@ -39,3 +39,9 @@ def fill(chosen: list[Sentence], ranked: list[Sentence], best: float) -> None:
             break
         if s not in chosen and fits(chosen, s) and all(c.text != s.text for c in chosen):
             chosen.append(s)
+
+
+def in_order(chosen: list[Sentence], sentences: list[Sentence]) -> list[Sentence]:
+    """``chosen`` in the order ``sentences`` (the articles' order) has them."""
+    order = {id(s): n for n, s in enumerate(sentences)}
+    return sorted(chosen, key=lambda s: order[id(s)])

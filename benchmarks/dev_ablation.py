@@ -24,6 +24,8 @@ from harness import when, write
 from assistant import answer as answer_module
 from assistant import conversation
 from assistant import features as features_module
+from assistant import lexicon as lexicon_module
+from assistant import scoring as scoring_module
 from assistant.evaluation import evaluate, evidence_recall, history_messages
 from assistant.retrieval import Leg, Retriever
 
@@ -113,8 +115,26 @@ def answer_configs(a: Any) -> list[tuple[str, list[Patch]]]:
         order = {id(s): n for n, s in enumerate(sentences)}
         return sorted(quoted, key=lambda s: order[id(s)])
 
+    def sentence_names(self: Any, concepts: list, sentence: Any) -> float:
+        """``lexical`` as before session 11: a name counts in the sentence, or at
+        0.65 in its context (section and sentence before), not in its passage."""
+        total = sum(c.weight for c in concepts)
+        own = self.sentence_terms(sentence)
+        ctx = frozenset(self.analyzer.query_terms(sentence.context))
+        return sum(max(c.match(own), (0.65 if c.name else c.context_share) * c.match(ctx))
+                   for c in concepts) / total if total else 0.0
+
     return [
         ("full answerer", []),
+        ("names counted only in the sentence and its context, not its passage or title",
+         [(scoring_module.SentenceScorer, "lexical", sentence_names)]),
+        ("without the other-year check", [(answer_module, "other_year", lambda q, t: False)]),
+        ("without the check that the figure's sentence says what happens",
+         [(cls, "_saying", lambda self, q, typed, across: typed)]),
+        ("follow-ups of follow-ups without the names of earlier questions",
+         [(conversation, "CHAIN_SUBJECT", False)]),
+        ("lexicon without fixed translations of months and numbers",
+         [(lexicon_module, "CLOSED", {}), (a.lexicon, "_memo", (None, {}))]),
         ("without newer-figure sentence", [(cls, "_newer", lambda self, q, c, s, p: c)]),
         ("without pronoun/list neighbours",
          [(answer_module, "leans_back", lambda s, b: False)]),
