@@ -9,7 +9,6 @@ corpus (same URL, or same text once normalised) is not written again.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import os
 import re
@@ -25,7 +24,7 @@ import yaml
 
 from .errors import source_line
 from .fetch import Fetched, FetchError, fetch
-from .metadata import NearCopies, fingerprint, normalise_url, text_hash
+from .metadata import NearCopies, file_key, fingerprint, normalise_url, text_hash
 from .readers import Reader, by_media_type, read_html, read_pdf, read_text, suffix_refusal
 from .sources import (
     MAX_FILE_BYTES,
@@ -256,7 +255,7 @@ def _ingest_file(source: str, corpus: _Corpus, result: IngestResult) -> None:
     # A file's own claims of where it came from are not trusted (see FETCHED_KEY).
     article.extra.pop(FETCHED_KEY, None)
     article.extra.pop(LINK_KEY, None)
-    article.extra[FILE_KEY] = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]
+    article.extra[FILE_KEY] = file_key(path)
     _record(corpus.store(article), result)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import zlib
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from .text import words
@@ -60,6 +61,12 @@ def normalise_url(url: str) -> str:
 def text_hash(text: str) -> str:
     """Hash of the text's words, folded: the same article in .md, .html or .txt hashes alike."""
     return hashlib.sha256(" ".join(words(text)).encode("utf-8")).hexdigest()
+
+
+def file_key(path: str | Path) -> str:
+    """The mark an article added from the file at ``path`` carries: a hash of the
+    file's full path (not the path itself)."""
+    return hashlib.sha256(str(Path(path).resolve()).encode()).hexdigest()[:16]
 
 
 #: Runs of this many words make an article's fingerprint; two articles sharing

@@ -390,6 +390,11 @@ def test_panel_bad_input_gets_clear_messages(panel: Panel) -> None:
     assert errors["Un titre"] == LABELS["en"]["no_text"]
     assert "Traceback" not in report_html(report, "en")
     assert _indexed_ids(panel.assistant) == before
+    # As the page shows it: the file named once, a plain reason, in the page's language.
+    shown = report_html(report, "fr")
+    assert shown.count("broken.pdf") == 1 and "PdfStreamError" not in shown
+    assert "<b>broken.pdf</b> : PDF illisible" in shown
+    assert "3 en échec" in shown and "inchangés" not in shown
 
 
 def test_panel_refuses_private_url_when_not_allowed(panel: Panel, pages: PageServer) -> None:
@@ -401,6 +406,9 @@ def test_panel_refuses_private_url_when_not_allowed(panel: Panel, pages: PageSer
     assert message.startswith("refused: 127.0.0.1 is a") and "loopback" in message
     assert "ASSISTANT_ALLOW_PRIVATE_URLS=1" in message
     assert pages.hits == 0  # not even asked
+    shown = report_html(report, "fr")  # counted as failed, in French
+    assert "Résultat</b> : 0 ajoutés · 1 en échec" in shown and "inchangés" not in shown
+    assert "refusé : 127.0.0.1 est une adresse privée ou locale" in shown
 
 
 def test_panel_fetches_local_page_when_private_urls_allowed(
@@ -411,6 +419,19 @@ def test_panel_fetches_local_page_when_private_urls_allowed(
     assert report.errors == [] and len(report.added) == 1
     assert pages.hits >= 1
     assert "12 millions" in p.assistant.ask("Combien Orvane Labs a-t-il levé ?").text
+
+
+def test_panel_names_an_upload_already_indexed(panel: Panel) -> None:
+    text = ("Des orages de grêle ont couché les vignes du Beaujolais le 12 mai 2025, "
+            "selon la chambre d’agriculture du Rhône, qui chiffre les pertes à 30 %.")
+    first = panel.adder.add([panel.upload("grele.md", text)], "", "", "", "fr")
+    assert first.added == ["grele"] and first.already == [] and first.errors == []
+    other = "Le port de Sète a accueilli 1,2 million de passagers en 2024, un record."
+    again = panel.adder.add([panel.upload("grele-copie.md", text),
+                             panel.upload("autre.md", other)], "", "", "", "fr")
+    assert again.already == ["grele-copie.md"] and again.added == ["autre"]
+    shown = report_html(again, "fr")
+    assert "1 ajoutés · 1 déjà indexés" in shown and "déjà indexés : grele-copie.md" in shown
 
 
 def test_panel_refuses_oversized_uploads(panel: Panel) -> None:

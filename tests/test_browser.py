@@ -177,10 +177,32 @@ def test_k_slider_sets_the_number_of_passages_shown(page) -> None:
     sync_api.expect(page.locator("#passages li")).to_have_count(2)
 
 
-def test_empty_question_gets_a_kind_message(page) -> None:
+def test_empty_question_leaves_the_chat_and_says_what_to_do(page) -> None:
+    # The hint once went into the chat, where Gradio joined it to the last answer's
+    # bubble, and the passages panel was emptied.
+    ask(page, "Qui a investi dans Anthropic ?")
+    wait_answer(page, "Anthropic")
+    page.locator("#passages-acc").get_by_text("Passages trouvés").click()
+    sync_api.expect(page.locator("#passages li").first).to_be_visible()
+    found = page.locator("#passages").inner_html()
     page.locator("#send").click()
-    sync_api.expect(last_bot(page)).to_contain_text("Posez une question", timeout=60_000)
-    sync_api.expect(page.locator("#chat")).not_to_contain_text("Traceback")
+    status = page.locator("#chat-status .chat-note")
+    sync_api.expect(status).to_have_text("Posez une question sur les articles indexés.",
+                                         timeout=60_000)
+    sync_api.expect(page.locator("#chat [data-testid='bot']")).to_have_count(1)
+    sync_api.expect(page.locator("#chat [data-testid='user']")).to_have_count(1)
+    sync_api.expect(last_bot(page)).not_to_contain_text("Posez une question")
+    assert page.locator("#passages").inner_html() == found
+    ask(page, "Combien OpenAI a-t-il levé en octobre ?")  # the next question: note gone
+    wait_answer(page, "6,6 milliards")
+    sync_api.expect(status).to_have_count(0)
+
+
+def test_a_question_over_the_limit_is_said_to_be_cut(page) -> None:
+    limit = Settings().max_question_chars
+    ask(page, "Combien OpenAI a-t-il levé en octobre ? " + "bla " * (limit // 4 + 10))
+    sync_api.expect(page.locator("#chat-status .chat-note")).to_contain_text(
+        f"coupée à ses {limit} premiers caractères", timeout=ANSWER_TIMEOUT)
 
 
 def test_clear_button_empties_the_chat(page) -> None:
@@ -195,8 +217,16 @@ def test_language_toggle_changes_labels(page) -> None:
     sync_api.expect(page.locator("#send")).to_have_text("Send")
     sync_api.expect(page.locator("#header")).to_contain_text("News assistant")
     sync_api.expect(page.locator("#add-acc")).to_contain_text("Add articles")  # the panel too
+    feeds = page.locator("#feeds-acc")  # and the Feeds part, which stayed French
+    feeds.get_by_text("Watched feeds").click()
+    sync_api.expect(feeds).to_contain_text("RSS/Atom feed address")
+    sync_api.expect(feeds.get_by_role("button", name="Watch", exact=True)).to_be_visible()
+    sync_api.expect(feeds.get_by_role("button", name="Stop watching")).to_be_visible()
+    sync_api.expect(page.locator("#feeds")).to_contain_text("Polled every")
+    sync_api.expect(page.locator("#feeds")).not_to_contain_text("python -m")
     page.locator("#lang").get_by_text("Français").click()
     sync_api.expect(page.locator("#send")).to_have_text("Envoyer")
+    sync_api.expect(feeds.get_by_role("button", name="Suivre", exact=True)).to_be_visible()
 
 
 def test_hostile_article_runs_nothing(page) -> None:
@@ -344,3 +374,33 @@ def test_feeds_part_watches_a_feed_and_shows_its_status(page, corpus: Path) -> N
     page.locator("#feeds-acc").get_by_role("button", name="Ne plus suivre").click()
     sync_api.expect(feeds).to_contain_text("Aucun flux suivi.", timeout=ANSWER_TIMEOUT)
     assert FeedBook(corpus).subscribed() == []
+    box.fill("javascript:alert(1)")  # refused: in French, shown as an error
+    page.locator("#feeds-acc").get_by_role("button", name="Suivre", exact=True).click()
+    refused = feeds.locator(".feeds-error")
+    sync_api.expect(refused).to_contain_text("pas une adresse de flux http(s)",
+                                             timeout=ANSWER_TIMEOUT)
+    sync_api.expect(feeds.locator("p").nth(1)).to_have_text("Aucun flux suivi.")
+    color = "e => getComputedStyle(e).color"
+    assert refused.evaluate(color) != feeds.locator("p").nth(1).evaluate(color)
+
+
+def test_an_unsupported_upload_is_named_and_the_file_box_stays_usable(page) -> None:
+    open_panel(page)
+    files = page.locator("#add-files input[type='file']")
+    files.set_input_files(files=[{"name": "rapport.docx", "buffer": b"PK\x03\x04",
+                                  "mimeType": "application/octet-stream"}])
+    report = page.locator("#add-report")
+    sync_api.expect(report).to_contain_text(  # at once, in the page's language
+        "rapport.docx : type de fichier « .docx » non pris en charge (acceptés : .md",
+        timeout=30_000)
+    box = page.locator("#add-files")
+    sync_api.expect(box.get_by_role("cell", name="rapport.docx")).to_be_visible()
+    sync_api.expect(box).not_to_contain_text("Error")
+    page.locator("#add-btn").click()
+    sync_api.expect(report).to_contain_text("1 en échec", timeout=ANSWER_TIMEOUT)
+    sync_api.expect(report).to_contain_text("rapport.docx : type de fichier")
+    sync_api.expect(report).not_to_contain_text("Rien à ajouter")
+    files.set_input_files(files=[{"name": "essai.txt", "buffer": b"Un essai.",
+                                  "mimeType": "text/plain"}])
+    sync_api.expect(box.get_by_role("cell", name="essai.txt")).to_be_visible()
+    assert page.errors == []  # type: ignore[attr-defined]

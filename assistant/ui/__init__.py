@@ -9,8 +9,9 @@ Besides the page, two API endpoints are exposed to ``gradio_client``:
 A side panel adds articles (uploaded files, web pages or feeds, pasted text)
 through :meth:`Assistant.refresh`; see :class:`ArticleAdder` for what it refuses.
 
-The package: ``labels`` (words, CSS), ``render`` (pure HTML/Markdown renderers),
-``handlers`` (the page's behaviour, plain Python), ``layout`` (the Blocks).
+The package: ``labels`` (words, CSS), ``messages`` (the pipeline's English messages
+in the page's language), ``render`` (pure HTML/Markdown renderers), ``handlers`` (the
+page's behaviour, plain Python), ``layout`` (the Blocks).
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ import logging
 import re
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,9 +19,13 @@ import gradio as gr
 
 from ..answer import MESSAGES
 from ..core import Reply
+from ..feeds_panel import TEXTS as FEEDS_TEXTS
 from ..indexing import Progress, RefreshReport
+from ..ingest import FILE_KEY
+from ..metadata import file_key
 from ..readers import suffix_refusal
-from ..sources import SourceError
+from ..sources import SourceError, parse_front_matter
+from ..text import clean
 from .labels import LABELS, k_of, lang_of
 from .render import (
     answer_markdown,
@@ -29,8 +34,10 @@ from .render import (
     esc,
     header,
     mode_text,
+    note_html,
     passages_html,
     plain_history,
+    refusals_html,
     report_html,
     user_text,
 )
@@ -78,6 +85,14 @@ def upload_paths(files: Any) -> list[str]:
     return [p for p in paths if p]
 
 
+@dataclass
+class AddReport(RefreshReport):
+    """A refresh report, plus the names of what the panel was given that was already
+    indexed (an upload or a pasted text with the text of an article in the index)."""
+
+    already: list[str] = field(default_factory=list)
+
+
 class ArticleAdder:
     """The work of the "Add articles" panel: check what was given, then refresh.
 
@@ -99,7 +114,7 @@ class ArticleAdder:
             resolved = path.resolve(strict=True)
             size = resolved.stat().st_size
         except OSError:
-            return "no such file"
+            return t["no_file"]
         if not resolved.is_relative_to(self.upload_dir):
             return t["not_upload"]
         if suffix_refusal(resolved.suffix):
@@ -127,12 +142,12 @@ class ArticleAdder:
 
     def add(self, files: list | None, urls: str | None, title: str | None,
             text: str | None, lang: str = "fr",
-            progress: Progress | None = None) -> RefreshReport:
+            progress: Progress | None = None) -> AddReport:
         """Add the uploaded ``files``, the ``urls`` (one per line) and the pasted text;
-        the refresh report, with every refusal among its errors as (name, reason)."""
+        the refresh report, with every refusal among its errors as (name, reason) and
+        the uploads and pasted text that were already indexed named."""
         t = LABELS.get(lang, LABELS["fr"])
-        settings = self.assistant.settings
-        limit = int(settings.max_upload_bytes)
+        limit = int(self.assistant.settings.max_upload_bytes)
         errors: list[tuple[str, str]] = []
         sources: list[str] = []
         names: dict[str, str] = {}
@@ -150,35 +165,63 @@ class ArticleAdder:
             sources += [u for u in found if _WEB_URL.match(u)]
             if bad := " ".join(u for u in found if not _WEB_URL.match(u)):
                 errors.append((bad[:200], t["not_url"]))
-        title, text = (title or "").strip(), (text or "").strip()
-        saved = False
-        if text:
-            size = len(text.encode("utf-8"))
-            if size > limit:
-                errors.append((title or t["pasted"], t["too_big"].format(size=size,
-                                                                         limit=limit)))
-            else:
-                try:
-                    self.assistant.add_text(title, text)
-                    saved = True
-                except (SourceError, OSError) as exc:
-                    errors.append((title or t["pasted"], str(exc)))
-        elif title:
-            errors.append((title, t["no_text"]))
+        title = (title or "").strip()
+        saved = self._save_text(title, (text or "").strip(), limit, t, errors)
         if not (files or sources or errors or saved):
-            return RefreshReport(errors=[("", t["add_nothing"])])
+            return AddReport(errors=[("", t["add_nothing"])])
         if not (sources or saved):
-            return RefreshReport(errors=errors)
+            return AddReport(errors=errors)
         report = self.assistant.refresh(sources or None, progress=progress)
-        report.errors = errors + [(names.get(src, src), msg) for src, msg in report.errors]
-        return report
+        out = AddReport(**{f.name: getattr(report, f.name) for f in fields(report)})
+        out.errors = errors + [(names.get(src, src), msg) for src, msg in report.errors]
+        fresh = {*report.added, *report.updated}
+        failed = {src for src, _ in report.errors}
+        out.already = self._already_indexed(
+            {src: name for src, name in names.items() if src not in failed}, fresh)
+        if saved and saved not in fresh:  # save_text gave the id of the article it matched
+            out.already.append(title or t["pasted"])
+        return out
 
+    def _save_text(self, title: str, text: str, limit: int, t: dict[str, str],
+                   errors: list[tuple[str, str]]) -> str:
+        """Save the pasted text in the corpus folder; its article id ("" if there was
+        none, or it was refused: the reason then goes to ``errors``)."""
+        if not text:
+            if title:
+                errors.append((title, t["no_text"]))
+            return ""
+        size = len(text.encode("utf-8"))
+        if size > limit:
+            errors.append((title or t["pasted"], t["too_big"].format(size=size, limit=limit)))
+            return ""
+        try:
+            return self.assistant.add_text(title, text)
+        except (SourceError, OSError) as exc:
+            errors.append((title or t["pasted"], str(exc)))
+            return ""
+
+    def _already_indexed(self, uploads: dict[str, str], fresh: set[str]) -> list[str]:
+        """The names of the ``uploads`` (path: name) read without error whose article
+        is none of the ``fresh`` ones (added or updated): ingest found their text
+        indexed already and wrote nothing."""
+        if not uploads:
+            return []
+        corpus = Path(self.assistant.settings.corpus_dir)
+        keys = set()
+        for aid in fresh:
+            try:
+                meta, _ = parse_front_matter((corpus / f"{aid}.md").read_text("utf-8"))
+            except (OSError, UnicodeError, SourceError):
+                return []  # gone or changed since: better say nothing than something wrong
+            keys.add(str(meta.get(FILE_KEY) or ""))
+        return [name for src, name in uploads.items() if file_key(src) not in keys]
 
 
 #: The components set_language relabels, by name (layout.py maps names to components).
 RELABELLED = ("header", "chatbot", "msg", "send", "clear", "examples", "settings", "k",
               "lang", "mode", "articles_acc", "articles", "refresh", "passages_acc", "found",
-              "add_acc", "add_files", "add_urls", "add_title", "add_text", "add_btn")
+              "add_acc", "add_files", "add_urls", "add_title", "add_text", "add_btn",
+              "status", "feeds_acc", "feed_url", "feed_add", "feed_remove")
 
 
 class Handlers:
@@ -201,18 +244,23 @@ class Handlers:
 
     def respond(self, message: str, chat: list | None, history: list | None, k: Any,
                 lang: Any) -> Iterator[tuple]:
-        """A chat turn: (textbox, chat, history, passages panel, mode line) after the
-        question is shown, as an LLM answer grows, and once it is complete. One
-        search per turn feeds the answer and the passages panel."""
+        """A chat turn: (textbox, chat, history, passages panel, mode line, status line)
+        after the question is shown, as an LLM answer grows, and once it is complete.
+        One search per turn feeds the answer and the passages panel. An empty question
+        leaves all as it was and says what to do on the status line (in the chat, the
+        words joined the last answer's bubble); a question cut to the length limit
+        says so there too."""
         lang = lang_of(lang)
         t = LABELS[lang]
-        chat = list(chat or [])
-        history = list(history or [])
         message = message if isinstance(message, str) else ""
-        if message.strip():
-            chat.append({"role": "user", "content": user_text(message)})
-        chat.append({"role": "assistant", "content": t["thinking"]})
-        yield "", chat, history, SKIP, SKIP
+        if not message.strip():
+            yield "", SKIP, SKIP, SKIP, SKIP, note_html(MESSAGES[lang]["empty"])
+            return
+        note = note_html(self.cut_note(message, lang))
+        chat = [*(chat or []), {"role": "user", "content": user_text(message)},
+                {"role": "assistant", "content": t["thinking"]}]
+        history = list(history or [])
+        yield "", chat, history, SKIP, SKIP, note
         reply = None
         try:
             for item in self.assistant.chat(message, history, k_of(k, self.default_k)):
@@ -220,28 +268,31 @@ class Handlers:
                     reply = item
                 elif item:
                     chat[-1] = {"role": "assistant", "content": esc(item) + " ▌"}
-                    yield "", chat, history, SKIP, SKIP
+                    yield "", chat, history, SKIP, SKIP, SKIP
             if reply is None:
                 raise RuntimeError("the answer stream ended without an answer")
         except (ValueError, TypeError) as e:
             log.warning("bad question %r: %s", message[:200], e)
             chat[-1] = {"role": "assistant", "content": esc(t["bad_input"])}
-            yield "", chat, history, SKIP, SKIP
+            yield "", chat, history, SKIP, SKIP, note
             return
         except Exception:
             log.exception("answering %r failed", message[:200])
             chat[-1] = {"role": "assistant", "content": esc(t["error"])}
-            yield "", chat, history, SKIP, SKIP
+            yield "", chat, history, SKIP, SKIP, note
             return
         answer = reply.answer
-        if not message.strip() and not answer.sources and lang in MESSAGES:
-            answer.text = MESSAGES[lang]["empty"]  # in the interface's language
         chat[-1] = {"role": "assistant", "content": answer_markdown(answer, lang)}
-        if message.strip():
-            history += [{"role": "user", "content": message},
-                        {"role": "assistant", "content": answer.text}]
+        history += [{"role": "user", "content": message},
+                    {"role": "assistant", "content": answer.text}]
         yield ("", chat, history, passages_html(reply.passages, lang),
-               self.mode(lang, answer.mode, answer.notice))
+               self.mode(lang, answer.mode, answer.notice), note)
+
+    def cut_note(self, message: str, lang: str) -> str:
+        """The note that ``message`` is cut to the question length limit ("" if it is
+        not): the end of a long text may be the question itself."""
+        limit = int(self.assistant.settings.max_question_chars)
+        return LABELS[lang]["cut"].format(limit=limit) if len(clean(message)) > limit else ""
 
     def respond_whole(self, message: str, chat: list | None, history: list | None, k: Any,
                       lang: Any) -> tuple:
@@ -252,8 +303,8 @@ class Handlers:
         return last
 
     def clear(self, lang: Any) -> tuple:
-        """An empty chat, history and passages panel."""
-        return [], [], passages_html([], lang_of(lang))
+        """An empty chat, history, passages panel and status line."""
+        return [], [], passages_html([], lang_of(lang)), ""
 
     def load_articles(self, lang: Any) -> str:
         """The article list (cached)."""
@@ -282,7 +333,7 @@ class Handlers:
             report = self.adder.add(files, urls, title, text, lang, on_progress)
         except Exception:
             log.exception("adding articles failed")
-            report = RefreshReport(errors=[("", t["error"])])
+            report = AddReport(errors=[("", t["error"])])
         finally:
             self.adder.discard_uploads(files)  # copied into the corpus, or refused
         keep = bool(report.errors)
@@ -293,6 +344,16 @@ class Handlers:
         except Exception:  # the list already said so; the report shows ids then
             titles = {}
         return (report_html(report, lang, titles), listed, *cleared)
+
+    def check_uploads(self, files: Any, lang: Any) -> Any:
+        """The Add report once files are dropped: those no reader takes, named at once
+        with the types that are taken (the file box takes any file, so that Gradio
+        neither refuses it in English nor leaves the box in an error state)."""
+        refused = [(Path(p).name, why) for p in upload_paths(files)
+                   if (why := suffix_refusal(Path(p).suffix))]
+        if not refused:
+            return SKIP
+        return f'<div class="add-report">{refusals_html(refused, lang_of(lang))}</div>'
 
     def set_language(self, lang: Any) -> dict[str, Any]:
         """The page's words in ``lang``: {component name (see RELABELLED): update}."""
@@ -311,6 +372,10 @@ class Handlers:
         out["mode"] = self.mode(lang)
         out["articles"] = self.articles.html(lang) if self.articles.cached is not None else SKIP
         out["found"] = SKIP
+        out["status"] = ""  # a note of the other language
+        f = FEEDS_TEXTS[lang]
+        out.update(feeds_acc=gr.update(label=f["title"]), feed_url=gr.update(label=f["url"]),
+                   feed_add=gr.update(value=f["add"]), feed_remove=gr.update(value=f["remove"]))
         return out
 
     def chat_api(self, message: str, history: list | None = None) -> str:

@@ -60,12 +60,18 @@ LABELS: dict[str, dict[str, str]] = {
         "updated": "mis à jour",
         "removed": "retirés",
         "unchanged": "inchangés",
+        "already": "déjà indexés",
+        "failed": "en échec",
+        "nothing_new": "Rien de nouveau : tout cela était déjà indexé.",
         "errors": "Erreurs",
         "pasted": "texte collé",
         "too_big": "{size} octets : au-delà de la limite de {limit} octets des dépôts",
         "not_upload": "refusé : ce n’est pas un fichier déposé dans cette page",
         "not_url": "pas une adresse web (http:// ou https://)",
         "no_text": "un titre sans texte : collez aussi le texte de l’article",
+        "no_file": "fichier introuvable",
+        "cut": "Votre question a été coupée à ses {limit} premiers caractères : "
+               "la suite n’a pas été lue.",
     },
     "en": {
         "title": "News assistant",
@@ -113,12 +119,18 @@ LABELS: dict[str, dict[str, str]] = {
         "updated": "updated",
         "removed": "removed",
         "unchanged": "unchanged",
+        "already": "already indexed",
+        "failed": "failed",
+        "nothing_new": "Nothing new: all of it was already indexed.",
         "errors": "Errors",
         "pasted": "pasted text",
         "too_big": "{size} bytes: over the {limit} byte upload limit",
         "not_upload": "refused: not a file uploaded through this page",
         "not_url": "not a web address (http:// or https://)",
         "no_text": "a title without a text: paste the article's text too",
+        "no_file": "no such file",
+        "cut": "Your question was cut to its first {limit} characters: "
+               "the rest was not read.",
     },
 }
 
@@ -148,7 +160,10 @@ CSS = """
 #examples-row button { white-space: normal; text-align: left; }
 .add-report { overflow-wrap: anywhere; font-size: 0.92em; }
 .add-report ul { padding-left: 1.1em; margin: 0.2em 0; }
-.add-errors li { color: var(--error-text-color, #b91c1c); }
+.add-errors li, .feeds-error { color: var(--error-text-color, #b91c1c); }
+#chat-status .chat-note { margin: 0.3em 0; padding: 0.3em 0.6em; border-radius: 6px;
+                          border-left: 3px solid #f59e0b;
+                          background: var(--background-fill-secondary); }
 @media (max-width: 700px) {
   #main-row { flex-direction: column; }
   #main-row > div { width: 100% !important; min-width: 0 !important; }

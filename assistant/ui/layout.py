@@ -11,10 +11,10 @@ from starlette.middleware import Middleware
 from ..feeds_panel import TEXTS as FEEDS_TEXTS
 from ..feeds_panel import FeedsPanel
 from ..settings import Settings
-from ..sources import SUFFIXES
 from ..web_guard import LoginGuard, LoginPageGuard, LoginThrottle
 from .handlers import RELABELLED, Handlers
 from .labels import CSS, EXAMPLES, LABELS, MAX_K_UI
+from .messages import localized
 from .render import esc, header, passages_html
 
 if TYPE_CHECKING:
@@ -36,13 +36,16 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     latex_delimiters=[], buttons=["copy"], feedback_options=None, autoscroll=True,
                 )
                 with gr.Row(equal_height=True):
+                    # One character over the limit gets through, for the turn to say
+                    # that the question was cut (the browser would cut it unsaid).
                     c["msg"] = gr.Textbox(
                         label=t0["input"], placeholder=t0["placeholder"], show_label=False,
                         lines=1, max_lines=4, scale=5, autofocus=True, elem_id="question",
-                        max_length=assistant.settings.max_question_chars,
+                        max_length=assistant.settings.max_question_chars + 1,
                     )
                     c["send"] = gr.Button(t0["send"], variant="primary", scale=1, min_width=90,
                                           elem_id="send")
+                c["status"] = gr.HTML("", elem_id="chat-status")
                 c["examples"] = gr.Markdown(t0["examples"])
                 with gr.Row(elem_id="examples-row"):
                     example_buttons = [gr.Button(q, size="sm", variant="secondary", min_width=150)
@@ -66,9 +69,9 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     c["refresh"] = gr.Button(t0["refresh"], size="sm")
                     feeds_part(assistant, c)
                 with gr.Accordion(t0["add"], open=False, elem_id="add-acc") as c["add_acc"]:
-                    c["add_files"] = gr.File(
-                        label=t0["add_files"], file_count="multiple", type="filepath",
-                        file_types=list(SUFFIXES), elem_id="add-files", height=140)
+                    # Any file type: see Handlers.check_uploads.
+                    c["add_files"] = gr.File(label=t0["add_files"], file_count="multiple",
+                                             type="filepath", elem_id="add-files", height=140)
                     c["add_urls"] = gr.Textbox(label=t0["add_urls"], lines=2, max_lines=8,
                                                placeholder="https://…", elem_id="add-urls")
                     c["add_title"] = gr.Textbox(label=t0["add_title"], lines=1, max_length=300,
@@ -82,14 +85,14 @@ def build_app(assistant: Assistant) -> gr.Blocks:
 
         ui: dict[str, Any] = {"api_visibility": "private"}
         ins = [c["msg"], c["chatbot"], history, c["k"], c["lang"]]
-        outs = [c["msg"], c["chatbot"], history, c["found"], c["mode"]]
+        outs = [c["msg"], c["chatbot"], history, c["found"], c["mode"], c["status"]]
         turn, options = chat_events(h)
         c["msg"].submit(turn, ins, outs, **options, **ui)
         c["send"].click(turn, ins, outs, **options, **ui)
         for b in example_buttons:
             b.click(lambda q: q, b, c["msg"], queue=False, **ui).then(turn, ins, outs,
                                                                        **options, **ui)
-        c["clear"].click(h.clear, [c["lang"]], [c["chatbot"], history, c["found"]],
+        c["clear"].click(h.clear, [c["lang"]], [c["chatbot"], history, c["found"], c["status"]],
                          queue=False, **ui)
         c["refresh"].click(h.reload_articles, [c["lang"]], [c["articles"]], **ui)
         # One refresh at a time, apart from the chat's workers: questions go on meanwhile.
@@ -100,6 +103,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         c["add_btn"].click(h.add_articles, [*boxes, c["lang"]], [add_report, c["articles"], *boxes],
                            concurrency_limit=1, concurrency_id="add-articles",
                            show_progress_on=[add_report], preprocess=False, **ui)
+        c["add_files"].upload(h.check_uploads, [c["add_files"], c["lang"]], [add_report],
+                              queue=False, preprocess=False, **ui)
         c["lang"].change(lambda lang: {c[n]: v for n, v in h.set_language(lang).items()},
                          [c["lang"]], [c[n] for n in RELABELLED], queue=False, **ui)
         demo.load(h.load_articles, [c["lang"]], [c["articles"]], **ui)
@@ -132,14 +137,15 @@ def chat_events(h: Handlers) -> tuple[Callable[..., Any], dict[str, Any]]:
 def feeds_part(assistant: Assistant, c: dict[str, Any]) -> None:
     """The Feeds part of the articles panel (watch / stop watching a feed, each feed's
     status); its wiring is left in ``c["feeds_wiring"]``, called once the page exists."""
-    feeds = FeedsPanel(assistant.settings.corpus_dir, assistant.settings.watch_every)
-    t = FEEDS_TEXTS["fr"]
-    with gr.Accordion(t["title"], open=False, elem_id="feeds-acc"):
-        url = gr.Textbox(label=t["url"], lines=1, placeholder="https://…/feed.xml",
-                         elem_id="feed-url")
+    s = assistant.settings
+    feeds = FeedsPanel(s.corpus_dir, s.watch_every, in_app=s.watch_in_app, localize=localized)
+    t = FEEDS_TEXTS["fr"]  # relabelled by Handlers.set_language
+    with gr.Accordion(t["title"], open=False, elem_id="feeds-acc") as c["feeds_acc"]:
+        url = c["feed_url"] = gr.Textbox(label=t["url"], lines=1, elem_id="feed-url",
+                                         placeholder="https://…/feed.xml")
         with gr.Row():
-            add = gr.Button(t["add"], size="sm")
-            remove = gr.Button(t["remove"], size="sm")
+            add = c["feed_add"] = gr.Button(t["add"], size="sm")
+            remove = c["feed_remove"] = gr.Button(t["remove"], size="sm")
         box = gr.HTML(elem_id="feeds")
 
     def wire(demo: gr.Blocks) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import bare_message
 from ..metadata import web_url
 from .labels import LABELS, MAX_REPORT_IDS
+from .messages import localized
 
 if TYPE_CHECKING:
     from ..answer import Answer
@@ -182,27 +183,52 @@ def _ids(ids: list[str], titles: dict[str, str]) -> str:
 
 def report_html(report: RefreshReport, lang: str, titles: dict[str, str] | None = None) -> str:
     """What adding articles did: counts, the articles added/updated/removed (by title
-    when ``titles`` maps their id to it), each error."""
+    when ``titles`` maps their id to it), what was already indexed, each error.
+
+    The counts are about what was given: the corpus's other articles, unchanged, are
+    not counted (a failed address read as "1 unchanged"), and a failure is counted
+    as one."""
     titles = titles or {}
     t = LABELS.get(lang, LABELS["fr"])
-    groups = [("added", report.added), ("updated", report.updated),
-              ("removed", report.removed), ("unchanged", report.unchanged)]
     colon = " :" if lang == "fr" else ":"
+    already = list(getattr(report, "already", []))  # an AddReport's (see handlers)
+    failed = len({src for src, _ in report.errors if src})
+    groups = [("added", report.added), ("updated", report.updated),
+              ("removed", report.removed)]
     parts = []
-    if report.added or report.updated or report.removed or report.unchanged:
-        counts = " · ".join(f"{len(ids)} {t[key]}" for key, ids in groups)
-        parts.append(f'<p class="add-counts"><b>{t["add_report"]}</b>{colon} {counts}</p>')
-        parts.append("<ul>" + "".join(
-            f'<li class="add-{key}">{t[key]}{colon} {_ids(ids, titles)}</li>'
-            for key, ids in groups[:3] if ids) + "</ul>")
+    if report.changed or already or failed:
+        counts = [(key, len(ids)) for key, ids in groups]
+        counts += [("already", len(already)), ("failed", failed)]
+        shown = " · ".join(f"{n} {t[key]}" for key, n in counts if n or key == "added")
+        parts.append(f'<p class="add-counts"><b>{t["add_report"]}</b>{colon} {shown}</p>')
+        items = [f'<li class="add-{key}">{t[key]}{colon} {_ids(ids, titles)}</li>'
+                 for key, ids in groups if ids]
+        if already:
+            items.append(f'<li class="add-already">{t["already"]}{colon} '
+                         f'{_ids(already, {})}</li>')
+        parts.append(f'<ul>{"".join(items)}</ul>' if items else "")
+    elif report.unchanged and not report.errors:  # given, read, and nothing new in it
+        parts.append(f'<p class="add-counts">{esc(t["nothing_new"])}</p>')
     if report.errors:
-        items = "".join(
-            f"<li><b>{esc(src)}</b>{colon} {esc(bare_message(src, msg))}</li>" if src else
-            f"<li>{esc(msg)}</li>" for src, msg in report.errors)
-        parts.append(f'<p><b>{t["errors"]} ({len(report.errors)})</b></p>'
-                     f'<ul class="add-errors">{items}</ul>')
+        parts.append(refusals_html(report.errors, lang))
     return f'<div class="add-report">{"".join(parts)}</div>'
 
+
+def refusals_html(errors: list[tuple[str, str]], lang: str) -> str:
+    """The errors of adding articles, one line each: the source named once, then the
+    reason in the page's language."""
+    t = LABELS.get(lang, LABELS["fr"])
+    colon = " :" if lang == "fr" else ":"
+    items = "".join(
+        f"<li><b>{esc(src)}</b>{colon} {esc(localized(bare_message(src, msg), lang))}</li>"
+        if src else f"<li>{esc(localized(msg, lang))}</li>" for src, msg in errors)
+    return (f'<p><b>{t["errors"]} ({len(errors)})</b></p>'
+            f'<ul class="add-errors">{items}</ul>')
+
+
+def note_html(text: str) -> str:
+    """A short note beside the chat (the status line), escaped; "" for none."""
+    return f'<p class="chat-note">{esc(text)}</p>' if text else ""
 
 
 def header(lang: str) -> str:

@@ -10,16 +10,18 @@ from typing import Any
 import pytest
 from langchain_core.documents import Document
 
-from assistant.answer import Answer
+from assistant.answer import MESSAGES, Answer
 from assistant.core import Reply
 from assistant.indexing import RefreshReport
+from assistant.metadata import file_key
 from assistant.settings import Settings
 from assistant.ui import EXAMPLES, LABELS, SOURCES_MARK
-from assistant.ui.handlers import RELABELLED, Handlers
+from assistant.ui.handlers import RELABELLED, AddReport, Handlers
 from assistant.ui.render import (
     answer_markdown,
     articles_html,
     doc_to_dict,
+    esc,
     header,
     highlight,
     mode_text,
@@ -108,13 +110,57 @@ def test_articles_html_lists_rows_or_says_why_not() -> None:
 def test_report_html_counts_and_names_by_title() -> None:
     report = RefreshReport(added=["a"], unchanged=["b", "c"], errors=[("x.pdf", "broken")])
     out = report_html(report, "en", {"a": "Title A"})
-    assert "1 added · 0 updated · 0 removed · 2 unchanged" in out
+    assert "<b>Result</b>: 1 added · 1 failed</p>" in out
     assert "Title A" in out and "<b>x.pdf</b>: broken" in out
     many = report_html(RefreshReport(added=[str(i) for i in range(13)]), "fr")
     assert "(+3)" in many
     # A message that already names its file does not name it twice.
     twice = report_html(RefreshReport(errors=[("empty.txt", "empty.txt: empty file")]), "en")
     assert "<b>empty.txt</b>: empty file" in twice and "empty.txt: empty.txt" not in twice
+
+
+def test_a_failure_is_counted_as_failed_not_unchanged() -> None:
+    # A refresh counts the corpus's other articles as unchanged: a failed address
+    # once read "0 ajoutés · … · 1 inchangés".
+    report = RefreshReport(unchanged=["seed"], errors=[
+        ("https://x.invalid/a", "cannot resolve host 'x.invalid'")])
+    out = report_html(report, "fr")
+    assert "<b>Résultat</b> : 0 ajoutés · 1 en échec</p>" in out and "inchangés" not in out
+    # Read, and nothing new in it: said so, without counting the corpus.
+    assert LABELS["en"]["nothing_new"] in report_html(RefreshReport(unchanged=["a"]), "en")
+
+
+def test_report_html_names_what_was_already_indexed() -> None:
+    out = report_html(AddReport(unchanged=["a", "b"], already=["note.md", HOSTILE]), "en")
+    assert "Result</b>: 0 added · 2 already indexed</p>" in out
+    assert '<li class="add-already">already indexed: note.md, &lt;img' in out
+
+
+def test_fetch_errors_are_shown_in_the_pages_language() -> None:
+    private = ("refused: 127.0.0.1 is a private/loopback address "
+               "(set ASSISTANT_ALLOW_PRIVATE_URLS=1 to allow)")
+    report = RefreshReport(errors=[("http://127.0.0.1/", private),
+                                   ("https://x.invalid/", "cannot resolve host 'x.invalid'"),
+                                   ("https://e.org/", "timed out after 15 s")])
+    fr = report_html(report, "fr")
+    assert "refusé : 127.0.0.1 est une adresse privée ou locale" in fr
+    assert "ASSISTANT_ALLOW_PRIVATE_URLS=1" in fr  # the detail that helps is kept
+    assert "nom de serveur introuvable : « x.invalid »" in fr and "délai de 15 s dépassé" in fr
+    assert "refused" not in fr and "resolve" not in fr and "timed out" not in fr
+    en = report_html(report, "en")
+    assert esc(private) in en and esc("cannot resolve host 'x.invalid'") in en
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_an_unreadable_file_is_named_once_with_a_plain_reason(lang: str) -> None:
+    raw = "broken.pdf: unreadable (PdfStreamError: Stream has ended unexpectedly)"
+    out = report_html(RefreshReport(errors=[("broken.pdf", raw)]), lang)
+    assert out.count("broken.pdf") == 1 and "PdfStreamError" not in out
+    assert "Stream has ended" not in out
+    assert ("PDF illisible" if lang == "fr" else "unreadable PDF: the file is damaged") in out
+    other = report_html(RefreshReport(errors=[("a.html", "a.html: unreadable (ValueError: x)")]),
+                        lang)
+    assert "ValueError" not in other and other.count("a.html") == 1
 
 
 def test_header_and_mode_lines() -> None:
@@ -134,6 +180,7 @@ class FakeAssistant:
         self.calls: list[tuple[str, Any, Any]] = []
         self.stream = False
         self.saved: list[tuple[str, str]] = []
+        self.report = RefreshReport(added=["a"])  # what refresh() returns
 
     def chat(self, question: str, history: list | None = None,
              k: int | None = None) -> Iterator[str | Reply]:
@@ -169,7 +216,7 @@ class FakeAssistant:
         return "a"
 
     def refresh(self, sources: list[str] | None = None, **_: Any) -> RefreshReport:
-        return RefreshReport(added=["a"])
+        return self.report
 
 
 @pytest.fixture()
@@ -187,8 +234,9 @@ def test_respond_shows_the_question_then_the_whole_answer_with_its_passages(
         h: Handlers, fake: FakeAssistant) -> None:
     steps = list(h.respond("Combien **OpenAI** ?", [], [], 2, "fr"))
     assert len(steps) == 2  # thinking, then the answer: no word-by-word replay
-    _, chat, history, found, mode = steps[-1]
+    _, chat, history, found, mode, status = steps[-1]
     assert chat[0] == {"role": "user", "content": user_text("Combien **OpenAI** ?")}
+    assert status == ""  # nothing to say beside the answer
     assert chat[1]["content"].startswith("D’après") and SOURCES_MARK in chat[1]["content"]
     assert history == [{"role": "user", "content": "Combien **OpenAI** ?"},
                        {"role": "assistant", "content": ANSWER.text}]
@@ -211,16 +259,36 @@ def test_respond_failures_say_one_kind_line(h: Handlers, question: str, key: str
     assert "secret" not in str(last)
 
 
-def test_an_empty_question_is_answered_in_the_pages_language(h: Handlers) -> None:
-    *_, last = h.respond("", [], [], 4, "fr")
-    assert last[1] == [{"role": "assistant", "content": "Posez une question sur les articles."}] \
-        or "question" in last[1][-1]["content"]
-    assert last[2] == [] and LABELS["fr"]["passages_none"] in last[3]
+def test_an_empty_question_leaves_the_chat_and_says_so_on_the_status_line(
+        h: Handlers, fake: FakeAssistant) -> None:
+    # Once in the chat, the hint joined the last answer's bubble (Gradio merges two
+    # assistant messages) and the passages panel was emptied.
+    chat = [{"role": "user", "content": "Q ?"}, {"role": "assistant", "content": "R [1]"}]
+    for lang in ("fr", "en"):
+        (step,) = h.respond("  ", chat, [], 4, lang)
+        box, *kept, status = step
+        assert box == "" and all(x == {"__type__": "update"} for x in kept)  # all left as is
+        assert status == f'<p class="chat-note">{MESSAGES[lang]["empty"]}</p>'
+    assert fake.calls == []  # nothing asked
 
 
-def test_clear_empties_chat_history_and_passages(h: Handlers) -> None:
-    chat, history, found = h.clear("en")
-    assert chat == history == [] and LABELS["en"]["passages_none"] in found
+def test_a_question_over_the_limit_says_it_was_cut(h: Handlers, fake: FakeAssistant) -> None:
+    limit = fake.settings.max_question_chars
+    *_, last = h.respond("é" * (limit + 1), [], [], 4, "fr")
+    assert f"coupée à ses {limit} premiers caractères" in last[5]
+    *_, last = h.respond("  " + "é" * limit + "  ", [], [], 4, "en")  # not cut: nothing said
+    assert last[5] == ""
+    # The question box lets one character more through, for the turn to see it.
+    from assistant.ui import build_app
+
+    box = next(b for b in build_app(fake).blocks.values()  # type: ignore[arg-type]
+               if getattr(b, "elem_id", None) == "question")
+    assert box.max_length == limit + 1
+
+
+def test_clear_empties_chat_history_passages_and_status(h: Handlers) -> None:
+    chat, history, found, status = h.clear("en")
+    assert chat == history == [] and LABELS["en"]["passages_none"] in found and status == ""
 
 
 def test_set_language_relabels_every_listed_component(h: Handlers) -> None:
@@ -229,6 +297,11 @@ def test_set_language_relabels_every_listed_component(h: Handlers) -> None:
     assert out["chatbot"]["label"] == "Conversation" and out["send"]["value"] == "Send"
     assert out["msg"]["placeholder"] == LABELS["en"]["placeholder"]
     assert out["articles"] == {"__type__": "update"}  # not listed yet: left alone
+    # The Feeds part too (it stayed French).
+    assert out["feeds_acc"]["label"] == "Watched feeds" and out["feed_url"]["label"] == \
+        "RSS/Atom feed address"
+    assert (out["feed_add"]["value"], out["feed_remove"]["value"]) == ("Watch", "Stop watching")
+    assert h.set_language("fr")["feed_add"]["value"] == "Suivre"
     h.load_articles("fr")
     assert "Titre A" in h.set_language("xx")["articles"]  # unknown language: French
 
@@ -263,6 +336,63 @@ def test_words_that_are_no_address_are_one_error_a_line(h: Handlers) -> None:
 def test_add_articles_with_nothing_says_so(h: Handlers) -> None:
     report, *_ = h.add_articles(None, "", "", "", "fr")
     assert LABELS["fr"]["add_nothing"] in report
+
+
+def test_an_unsupported_upload_is_named_with_the_types_taken(
+        h: Handlers, tmp_path: Path) -> None:
+    # The file box took only the readers' types: Gradio refused others in English and
+    # left the box in an error state, and "Add" then said there was nothing to add.
+    from assistant.ui import build_app
+
+    drop = tmp_path / "uploads" / "f0"
+    drop.mkdir(parents=True)
+    (drop / "rapport.docx").write_bytes(b"PK")
+    (drop / "note.md").write_text("Une note.", "utf-8")
+    payload = [{"path": str(drop / "rapport.docx"), "orig_name": "rapport.docx"},
+               {"path": str(drop / "note.md"), "orig_name": "note.md"}]
+    shown = h.check_uploads(payload, "fr")  # as the files are dropped
+    assert "<b>rapport.docx</b> : type de fichier « .docx » non pris en charge (acceptés : " \
+        ".md, .markdown, .txt, .html, .htm, .pdf)" in shown and "note.md" not in shown
+    assert h.check_uploads(payload[1:], "fr") == {"__type__": "update"}  # all taken
+    report, *_ = h.add_articles(payload[:1], "", "", "", "fr")  # and when added
+    assert "<b>rapport.docx</b> : type de fichier « .docx »" in report
+    files = next(b for b in build_app(h.assistant).blocks.values()
+                 if getattr(b, "elem_id", None) == "add-files")
+    assert files.file_types is None
+
+
+def test_uploads_and_pasted_text_already_indexed_are_named(
+        h: Handlers, fake: FakeAssistant, tmp_path: Path) -> None:
+    drop = tmp_path / "uploads" / "f1"
+    drop.mkdir(parents=True)
+    new, dup = drop / "new.md", drop / "copy.md"
+    for f in (new, dup):
+        f.write_text("Un texte.", "utf-8")
+    corpus = Path(fake.settings.corpus_dir)
+    corpus.mkdir()  # ingest marks the article it wrote from new.md, not copy.md's twin
+    (corpus / "new.md").write_text(f"---\nadded_from: {file_key(new)}\n---\nx", "utf-8")
+    fake.report = RefreshReport(added=["new"], unchanged=["a"])
+    report = h.adder.add([str(new), str(dup)], "", "", "", "en")
+    assert report.already == ["copy.md"] and report.added == ["new"]
+    fake.report = RefreshReport(unchanged=["a"])  # add_text gave "a": nothing new
+    assert h.adder.add(None, "", "Titre", "Le texte.", "en").already == ["Titre"]
+    fake.report = RefreshReport(added=["a"])
+    assert h.adder.add(None, "", "", "Le texte.", "en").already == []
+
+
+def test_the_feeds_part_speaks_the_pages_language(tmp_path: Path) -> None:
+    from assistant.feeds_panel import FeedsPanel
+    from assistant.ui.messages import localized
+
+    panel = FeedsPanel(tmp_path, 900, localize=localized)
+    for lang in ("fr", "en"):
+        shown = panel.html(lang)
+        assert "python -m" not in shown and "ASSISTANT_" not in shown  # no admin's words
+    assert "par l’application" in FeedsPanel(tmp_path, 900, in_app=True).html("fr")
+    refused = panel.add("javascript:alert(1)", "fr")
+    assert '<p class="feeds-msg feeds-error">pas une adresse de flux http(s) : ' in refused
+    assert "not an http(s)" not in refused
+    assert '<p class="feeds-msg">Flux suivi' in panel.add("https://e.org/feed", "fr")
 
 
 def test_chat_api_renders_the_answer_and_hides_failures(
