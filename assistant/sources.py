@@ -128,13 +128,36 @@ def parse_front_matter(raw: str) -> tuple[dict, str]:
         _refuse_aliases(head)
         meta = yaml.safe_load(head) or {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or exc.__class__.__name__
-        raise SourceError(f"front matter is not valid YAML ({problem}{where})") from exc
+        meta = _plain_lines(head)  # "title: Grêle : la cave…" is no YAML, yet plain
+        if meta is None:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1}" if mark is not None else ""
+            problem = getattr(exc, "problem", None) or exc.__class__.__name__
+            raise SourceError(f"front matter is not valid YAML ({problem}{where})") from exc
     if not isinstance(meta, dict):
         raise SourceError("front matter is not a mapping of keys to values")
     return _checked_meta(meta), body
+
+
+_PLAIN_LINE = re.compile(r"([A-Za-z_][\w-]*):[ \t]*(.*)")
+
+
+def _plain_lines(head: str) -> dict | None:
+    """A header written as plain ``key: value`` lines, each value the rest of its line
+    (a French title holds " : ", which YAML reads as a second mapping); None when a
+    line is not such a line."""
+    meta = {}
+    for line in head.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        m = _PLAIN_LINE.fullmatch(line.rstrip())
+        if m is None or m.group(2)[:1] in "[{&*!|>%@`":  # YAML's own syntax, broken
+            return None
+        value = m.group(2).strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        meta[m.group(1)] = value
+    return meta
 
 
 def load_article(path: Path) -> Article:

@@ -144,3 +144,14 @@ def test_adding_an_edited_file_again_updates_its_article(tmp_path: Path) -> None
     (other / "velo.md").write_text("Le tramway compte 40 rames.\n", encoding="utf-8")
     assert ingest([str(other / "velo.md")], corpus).added == ["velo-2"]
     assert "12 000" in load_article(corpus / "velo.md").text
+
+
+def test_a_title_holding_a_colon_is_read_as_plain_lines() -> None:
+    # French titles put a space before ':'; YAML reads a second mapping there.
+    meta, body = parse_front_matter(
+        "---\ntitle: Grêle et sécheresse : la cave rentre sa plus petite récolte\n"
+        "published: 2025-10-21\nlanguage: fr\n---\nTexte.")
+    assert meta["title"] == "Grêle et sécheresse : la cave rentre sa plus petite récolte"
+    assert str(meta["published"]).startswith("2025-10-21") and body.strip() == "Texte."
+    with pytest.raises(SourceError, match="not valid YAML"):  # YAML's own syntax, broken
+        parse_front_matter("---\ntitle: [unclosed\n---\nTexte.")
