@@ -96,17 +96,6 @@ def answer_configs(a: Any) -> list[tuple[str, list[Patch]]]:
     cls = answer_module.ExtractiveAnswerer
     covers = cls._covers
 
-    def recounting(self: Any, q: str, contexts: list[str], across: bool = False,
-                   topics: list[str] | None = None) -> bool:
-        """``_covers`` as before session 8: "how many X" asked for X with the
-        glossary's words alone, beside the counts check."""
-        saved = self.checks
-        self.checks = saved - {"counts"}
-        try:
-            return covers(self, q, contexts, across, topics)
-        finally:
-            self.checks = saved
-
     def by_hand(self: Any, quoted: list, sentences: list, keep: Any) -> list:
         """``_room`` as before session 10: near-best sentences by the hand mix."""
         quoted = list(quoted)
@@ -160,8 +149,6 @@ def answer_configs(a: Any) -> list[tuple[str, list[Patch]]]:
          [(a.answerer.scorer, "translate", None)]),
         ("follow-ups searched without the previous question",
          [(conversation, "WITH_PREVIOUS", False)]),
-        ("covers asks again for the counted thing (glossary only)",
-         [(cls, "_covers", recounting)]),
         ("rerank without the latest-state feature",
          [(features_module, "asks_latest", lambda q: False)]),
         # The two sentence-model signals of session 9, off in the fitted models (the

@@ -44,8 +44,9 @@ def test_names_may_be_held_by_the_passage_or_the_title_the_asked_thing_not() -> 
     valued = "Quelle est la valorisation de Brisa ?"
     assert not answerer._covers(valued, ["\nLe groupe publie ses comptes."], False, [around])
     assert answerer._covers(valued, ["\nBrisa est valorisée 2 milliards."], False, [around])
-    # "How many X": the counts check asks for a number of X (covers does not ask again)
-    assert answerer._covers(question, ["\nLe groupe emploie 1 200 personnes."], False, [around])
+    # "How many X": covers asks for X too (it skipped X in sessions 8-10)
+    assert not answerer._covers(question, ["\nLe groupe emploie 1 200 personnes."], False,
+                                [around])
     assert not answerer._counts(question, [sentence("Le groupe publie ses comptes 2 fois.", 1)])
     assert answerer._counts(question, [sentence("Le groupe emploie 1 200 salariés.", 1)])
 
