@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .text import clean
+from .text import clean, split_sentences
 
 _ANAPHORA = re.compile(
     r"\b(it|its|they|them|their|this|that|these|those|he|she|his|her|there|"
@@ -16,6 +16,35 @@ _ANAPHORA = re.compile(
     re.IGNORECASE,
 )
 _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w’'-]*|\b\w*[A-Z]\w*[A-Z0-9]\w*\b|\b\d{4}\b")
+
+
+_LEAD_IN = re.compile(r"^([^:?]{1,80}?)\s?:\s+(?=\S)")
+
+
+def asked(question: str) -> str:
+    """What a question asks, without what names nothing around it: sentences that
+    ask nothing ("Merci de répondre avec des sources.", "Hi!") and a lead-in before
+    a colon ("Quick question for my homework: how much…?"). A sentence with a name
+    or a number stays ("In November, xAI expected $5 billion. How much did it
+    raise?"), and all of them when the question names nothing ("Mistral lève des
+    fonds. Combien ?"). "" for a question with no word at all ("?!?")."""
+    if not re.search(r"\w", question):
+        return ""
+    parts = split_sentences(question)
+    asking = [p for p in parts if p.endswith("?")]
+    if len(parts) > 1 and asking and _says_something(" ".join(asking)):
+        parts = [p for p in parts if p.endswith("?") or _says_something(p)]
+    text = " ".join(parts)
+    lead = _LEAD_IN.match(text)
+    if lead and text.endswith("?") and not _says_something(lead.group(1)):
+        text = text[lead.end():]
+        text = text[:1].upper() + text[1:]
+    return text
+
+
+def _says_something(text: str) -> bool:
+    """Does ``text`` hold a name or a number?"""
+    return bool(_names(f" {text}") or re.search(r"\d", text))
 
 
 # Acronyms that name no one: "its AI model" still leans on the conversation.

@@ -24,7 +24,7 @@ from langchain_core.retrievers import BaseRetriever
 
 from .answer import Answer, ExtractiveAnswerer
 from .answering import Extractive
-from .conversation import is_follow_up, last_reply, user_turns
+from .conversation import asked, is_follow_up, last_reply, user_turns
 from .embeddings import MultilingualEmbeddings
 from .errors import InvalidRequest, InvalidType, source_line
 from .indexing import Indexer, Progress, RefreshReport, load_corpus
@@ -50,10 +50,11 @@ WRITE_LOCK = ".write.lock"
 
 
 def check_question(question: object, max_chars: int) -> str:
-    """The question cleaned and truncated; TypeError if it is not a string."""
+    """The question cleaned, truncated and without the words around it that ask and
+    name nothing (:func:`assistant.conversation.asked`); TypeError if not a string."""
     if not isinstance(question, str):
         raise InvalidType(f"question must be a str, not {type(question).__name__}")
-    return clean(_text(question))[:max_chars]
+    return asked(clean(_text(question))[:max_chars])
 
 
 def _text(s: str) -> str:

@@ -36,7 +36,7 @@ def _check_answer(answer: Answer) -> None:
 # -- questions and arguments -----------------------------------------------------------
 @pytest.mark.parametrize("question", [
     "", " ", "\n\t\r  ", "\x00", "\x00\x01\x02\x7f", "\u200b\u200e\u200f", "\ufeff\u2028",
-    "\x9b\x85", " \u00a0\u202f ", "\ud800", "\udfff \ud83d",
+    "\x9b\x85", " \u00a0\u202f ", "\ud800", "\udfff \ud83d", "?!?...;;", "¿¡…»«",
 ])
 def test_empty_or_invisible_question_gets_a_kind_message(
         assistant: Assistant, question: str) -> None:

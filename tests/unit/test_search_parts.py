@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 from fakes import FakeEmbedder, FakeStore
 
-from assistant.conversation import contextual_query, is_follow_up, last_reply, user_turns
+from assistant.conversation import (
+    asked,
+    contextual_query,
+    is_follow_up,
+    last_reply,
+    user_turns,
+)
 from assistant.lexical import Analyzer
 from assistant.llm import renumber
 from assistant.metadata import date_span, normalise_url, text_hash, web_url
@@ -205,3 +211,21 @@ def test_the_sentence_models_plain_question_drops_the_names() -> None:
     assert _unnamed("What did Calloway Systems earn in Q3?") == "What did earn in ?"
     assert _unnamed("Combien a coûté la centrale d'Elbwerk ?") == "Combien a coûté la centrale d' ?"
     assert _unnamed("OpenAI?") == "?"
+
+
+@pytest.mark.parametrize(("question", "left"), [
+    ("Combien de lits compte l'hôpital Sainte-Marguerite ? Merci de répondre avec des "
+     "sources.", "Combien de lits compte l'hôpital Sainte-Marguerite ?"),
+    ("Hi! Quick question for my homework: how much did Brisa raise in 2024?",
+     "How much did Brisa raise in 2024?"),
+    # a sentence with a name or number is context; a question naming nothing keeps all
+    ("In November, xAI expected $5 billion. How much did it raise?",
+     "In November, xAI expected $5 billion. How much did it raise?"),
+    ("Thanks! How much did it raise?", "Thanks! How much did it raise?"),
+    ("Compare OpenAI and Anthropic: which raised more?",
+     "Compare OpenAI and Anthropic: which raised more?"),
+    ("?!?...;;", ""),
+])
+def test_what_a_question_asks_without_the_words_that_ask_and_name_nothing(
+        question: str, left: str) -> None:
+    assert asked(question) == left
