@@ -17,7 +17,8 @@ from pathlib import Path
 import yaml
 
 from .errors import SourceError
-from .readers import BY_SUFFIX, decode, read_pdf, read_text
+from .metadata import date_span
+from .readers import BY_SUFFIX, dateline, decode, read_pdf, read_text
 from .text import clean, detect_language
 
 log = logging.getLogger(__name__)
@@ -72,16 +73,19 @@ def split_front_matter(raw: str) -> tuple[str | None, str]:
     """(the YAML header, the body) of a Markdown text; (None, raw) if it has no header.
 
     A header is only a first block: the text's first line is ``---`` and the header
-    ends at the next line that is ``---`` or ``...``. Everything after that line is
-    the body, whatever ``---`` lines it holds (thematic breaks, setext headings, tables).
+    ends at the next line that is ``---`` or ``...`` (or, with none, at the first
+    blank line when every line before it is a plain ``key: value`` line). Everything
+    after that line is the body, whatever ``---`` lines it holds (thematic breaks,
+    setext headings, tables).
     """
     text = raw.lstrip("\ufeff")
     first, sep, rest = text.partition("\n")
     if first.rstrip() != "---" or not sep:
         return None, raw
     close = _FM_CLOSE.search(rest)
-    if close is None:
-        return None, raw
+    if close is None:  # no closing line: its "key: value" lines up to a blank line
+        head, blank, body = rest.partition("\n\n")
+        return (head, body) if blank and head.strip() and _plain_lines(head) else (None, raw)
     body = rest[close.end():]
     return rest[:close.start()], body[1:] if body.startswith("\n") else body
 
@@ -127,7 +131,9 @@ def parse_front_matter(raw: str) -> tuple[dict, str]:
     try:
         _refuse_aliases(head)
         meta = yaml.safe_load(head) or {}
-    except yaml.YAMLError as exc:
+    except SourceError:
+        raise
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: "2025-13-45" as a date
         meta = _plain_lines(head)  # "title: Grêle : la cave…" is no YAML, yet plain
         if meta is None:
             mark = getattr(exc, "problem_mark", None)
@@ -190,12 +196,24 @@ def load_article(path: Path) -> Article:
         title=clean(title),
         text=body,
         language=str(meta.get("language") or "") or detect_language(body[:2000]),
-        published=str(meta.get("published") or ""),
+        published=_published(str(meta.get("published") or ""), path.name),
         url=str(meta.get("url") or ""),
         outlet=str(meta.get("outlet") or ""),
         source=str(path),
         extra={k: v for k, v in meta.items() if k not in known},
     )
+
+
+def _published(value: str, name: str) -> str:
+    """A front matter's date as written when it is one ("2024-11", "2024-11-28…"),
+    else read as a dateline ("28 novembre 2024" → "2024-11-28"); "" and a warning
+    for no date ("2025-13-45" was shown as "the latest figure dates from 2025-13-45")."""
+    if not value or date_span(value) is not None:
+        return value
+    found = "" if re.match(r"\s*\d{4}[-/.]", value) else dateline(value)
+    if not found:
+        log.warning("%s: published %r is not a date: left out", name, value)
+    return found
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:

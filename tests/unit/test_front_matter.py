@@ -155,3 +155,27 @@ def test_a_title_holding_a_colon_is_read_as_plain_lines() -> None:
     assert str(meta["published"]).startswith("2025-10-21") and body.strip() == "Texte."
     with pytest.raises(SourceError, match="not valid YAML"):  # YAML's own syntax, broken
         parse_front_matter("---\ntitle: [unclosed\n---\nTexte.")
+
+
+def test_a_header_without_its_closing_line_ends_at_the_first_blank_line() -> None:
+    meta, body = parse_front_matter(
+        "---\ntitle: Club d'aviron : une saison record\npublished: 2025-06-02\n\n"
+        "Le club a gagné douze titres.")
+    assert meta["title"] == "Club d'aviron : une saison record"
+    assert body == "Le club a gagné douze titres."
+    # a thematic break opening a text is no header
+    assert parse_front_matter("---\nUn texte.\n\nSuite.")[0] == {}
+
+
+def test_a_published_value_that_is_no_date_is_left_out(tmp_path: Path) -> None:
+    from assistant.sources import load_article
+
+    f = tmp_path / "piscine.md"
+    f.write_text("---\ntitle: Piscine\npublished: 2025-13-45\n---\nLa piscine ferme.\n",
+                 encoding="utf-8")
+    assert load_article(f).published == ""
+    f.write_text("---\ntitle: Piscine\npublished: 28 novembre 2024\n---\nLa piscine.\n",
+                 encoding="utf-8")
+    assert load_article(f).published == "2024-11-28"
+    f.write_text("---\ntitle: Piscine\npublished: 2024-11\n---\nLa piscine.\n", encoding="utf-8")
+    assert load_article(f).published == "2024-11"
