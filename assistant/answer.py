@@ -23,7 +23,7 @@ from .crosslang import key_item, other_year
 from .features import SentenceSignals, name_options
 from .glossary import translations
 from .lexicon import Lexicon
-from .quotes import announces, beside, leans_back, named, preceding, query_names
+from .quotes import announces, balanced, beside, leans_back, named, preceding, query_names
 from .room import FILL_FLOOR, MAX_ANSWER_CHARS, MAX_SENTENCES, fill, fits, in_order, within
 from .scoring import (
     NAME,
@@ -410,7 +410,7 @@ class ExtractiveAnswerer(SentenceSignals):
             chosen = sorted(chosen, key=lambda s: rank[str(
                 passages[s.passage].metadata.get("article_id"))])
         names = query_names(question)
-        chosen_texts = [named(s.text, names, before, preceding(s, passages))
+        chosen_texts = [balanced(named(s.text, names, before, preceding(s, passages)))
                         for s, before in zip(chosen, [None, *chosen[:-1]], strict=True)]
         markers: dict[int, int] = {}
         parts: list[str] = []

@@ -45,9 +45,25 @@ def _subject_end(text: str) -> int:
 
 
 def query_names(question: str) -> list[str]:
-    """The question's names, as written there, possessive dropped ("Verdanis's")."""
-    names = [re.sub(r"['’]s$", "", m.group(0)) for m in NAME.finditer(question)]
-    return [n for n in names if fold(n) not in STOP and fold(n) not in GENERIC]
+    """The question's names, as written there, possessive dropped ("Verdanis's"); a
+    name of several words stays whole ("Amara Ndiaye", "Halvorsen & Pike": a new
+    user read "The company [Halvorsen] employs…")."""
+    names: list[str] = []
+    end = -1
+    for m in NAME.finditer(question):
+        name = re.sub(r"['’]s$", "", m.group(0))
+        if fold(name) in STOP or fold(name) in GENERIC:
+            end = -1
+            continue
+        if names and end >= 0 and _NAME_JOIN.fullmatch(question[end:m.start()]):
+            names[-1] = question[end - len(names[-1]):m.start()] + name
+        else:
+            names.append(name)
+        end = m.start() + len(name) if name == m.group(0) else -1
+    return names
+
+
+_NAME_JOIN = re.compile(r"[ \t]+|[ \t]*&[ \t]*")
 
 
 def named(text: str, names: list[str], before: Sentence | None,
@@ -61,9 +77,10 @@ def named(text: str, names: list[str], before: Sentence | None,
     names and no other: with two companies in play, "L'entreprise" may be either,
     and a wrong name in brackets would make the quote say what the article does not."""
     folded = fold(text)
-    if not names or any(fold(n) in folded for n in names):
+    parts = [fold(w) for n in names for w in re.findall(r"\w{3,}", n)]  # "Ndiaye said"
+    if not names or any(p in folded for p in parts):
         return text
-    if before is not None and any(fold(n) in fold(before.text) for n in names):
+    if before is not None and any(p in fold(before.text) for p in parts):
         return text
     end = _subject_end(text)
     if not end:
@@ -120,3 +137,19 @@ def preceding(s: Sentence, passages: list[Document]) -> str:
     doc = passages[s.passage]
     at = doc.page_content.find(s.text)
     return f"{doc.metadata.get('title') or ''}\n{doc.page_content[:max(at, 0)]}"
+
+
+#: Quotation marks that open and close, French and English ("…" straight ones cannot
+#: tell which).
+_PAIRS = (("«", "»"), ("“", "”"))
+
+
+def balanced(text: str) -> str:
+    """A quoted sentence that closes a quotation opened in an earlier sentence
+    ("…trois ans », explique…") opens with "« … " (and "“… " in English): the
+    quote showed a closing mark with no opening one, as a new user saw."""
+    for opening, closing in _PAIRS:
+        if text.count(closing) > text.count(opening) and text.find(closing) < (
+                text.find(opening) if opening in text else len(text)):
+            return f"{opening}{'' if opening == '“' else ' '}… {text}"
+    return text

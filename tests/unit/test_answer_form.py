@@ -281,3 +281,32 @@ def test_a_figure_must_be_of_what_the_question_says_happens() -> None:
     assert answerer().answer("How much will Elbwerk's second site cost?", [plant]).refused
     built = doc("Elbwerk's first site cost €185 million to build.", "elbwerk", lang="en")
     assert not answerer().answer("How much did Elbwerk's first site cost?", [built]).refused
+
+
+def test_a_name_of_several_words_goes_whole_into_the_brackets() -> None:
+    from assistant.quotes import query_names
+
+    assert query_names("How many people does Halvorsen & Pike employ?") == ["Halvorsen & Pike"]
+    assert query_names("Where did Amara Ndiaye study, and who hired Quillon's staff?") == [
+        "Amara Ndiaye", "Quillon"]
+    assert query_names("Which raised more, OpenAI or Anthropic?") == ["OpenAI", "Anthropic"]
+    text = _named("The company employs 1,150 people.", ["Halvorsen & Pike"], None,
+                  "Halvorsen & Pike results\nHalvorsen & Pike sold more bars.")
+    assert text == "The company [Halvorsen & Pike] employs 1,150 people."
+    # a sentence naming one word of the name needs no brackets
+    assert _named("She said Ndiaye would stay.", ["Amara Ndiaye"], None) == (
+        "She said Ndiaye would stay.")
+
+
+def test_a_quote_that_closes_a_quotation_opened_before_it_opens_it_too() -> None:
+    from assistant.quotes import balanced
+
+    assert balanced("Une infirmière s’occupe de 18 patients », explique-t-elle.") == (
+        "« … Une infirmière s’occupe de 18 patients », explique-t-elle.")
+    assert balanced("« Nous tenons », dit-elle.") == "« Nous tenons », dit-elle."
+    assert balanced("It is over,” he said.") == "“… It is over,” he said."
+    assert balanced("He said “yes”.") == "He said “yes”."
+    a = answerer().answer("Combien de patients une infirmière de nuit a-t-elle à Vernolles ?", [
+        doc("« Nous sommes épuisés. Une infirmière de nuit à Vernolles s’occupe de 18 "
+            "patients », explique-t-elle.", "vernolles")])
+    assert "« … Une infirmière de nuit" in a.text, a.text
