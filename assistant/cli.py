@@ -33,9 +33,10 @@ class _HeldWarnings(logging.Filter):
         self.held.append(record)
         return False
 
-    def release(self, errors: list[tuple[str, str]]) -> None:
-        """Emit the held records, but those saying ``<source>: <message>`` of ``errors``."""
-        printed = {source_line(source, message) for source, message in errors}
+    def release(self, printed_pairs: list[tuple[str, str]]) -> None:
+        """Emit the held records, but those saying ``<source>: <message>`` of the
+        (source, message) pairs the report prints (its errors and skipped sources)."""
+        printed = {source_line(source, message) for source, message in printed_pairs}
         for record in self.held:
             if record.getMessage() not in printed:
                 for handler in logging.getLogger().handlers:
@@ -60,7 +61,7 @@ def _refresh(assistant: Assistant, args: argparse.Namespace) -> int:
     finally:
         for handler in handlers:
             handler.removeFilter(held)
-        held.release(report.errors)  # all of them if the refresh failed
+        held.release(report.errors + report.skipped)  # all of them if the refresh failed
     _print_report(report)
     return 1 if report.errors else 0
 
@@ -88,14 +89,20 @@ def _run_refresh(assistant: Assistant, args: argparse.Namespace) -> RefreshRepor
 
 
 def _print_report(report: RefreshReport) -> None:
+    """The report table, then a line per skipped source (the article that stands for
+    it) and per error. The "skipped" row shows only when a source was."""
+    skipped = report.skipped
     rows = [("added", report.added), ("updated", report.updated),
             ("removed", report.removed), ("unchanged", report.unchanged),
+            *([("skipped", [source for source, _ in skipped])] if skipped else []),
             ("errors", [source for source, _ in report.errors])]
     print(f"{'':<10} {'count':>8}  article ids / sources")
     for name, ids in rows:
         listed = ", ".join(ids[:5]) + (" …" if len(ids) > 5 else "")
         print(f"{name:<10} {len(ids):>8}  {listed}".rstrip())
     print(f"passages embedded: {report.passages_embedded}")
+    for source, message in skipped:
+        print(f"skipped: {source_line(source, message)}")
     for source, message in report.errors:
         print(_error_line(source, message))
 

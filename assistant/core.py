@@ -287,6 +287,7 @@ class Assistant:
                                 allow_private=s.allow_private_urls, timeout=s.fetch_timeout,
                                 max_bytes=s.max_fetch_bytes)
                 report.errors.extend(result.errors)
+                report.skipped.extend(result.skipped)
             return self.sync(report, rebuild=rebuild, progress=progress)
 
     def sync(self, report: RefreshReport | None = None, *, rebuild: bool = False,

@@ -12,9 +12,11 @@ different model is never mixed into an existing vector space.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
@@ -24,6 +26,29 @@ from .errors import ModelUnavailable
 log = logging.getLogger(__name__)
 #: Questions whose USE vectors are remembered (then forgotten all at once).
 QUERY_MEMORY = 256
+#: Held while transformers' progress bars are switched off for a model load.
+_bars_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def no_loading_bars() -> Iterator[None]:
+    """Without transformers' progress bars ("Loading weights: 100%|…| 103/103" on
+    stderr) for the block; as they were after it, so a program's own bars stay as it
+    set them. Only bars: warnings and errors still show. HF_HUB_DISABLE_PROGRESS_BARS,
+    when set, decides instead (0 shows them)."""
+    if "HF_HUB_DISABLE_PROGRESS_BARS" in os.environ:
+        yield
+        return
+    from transformers.utils import logging as hf_logging
+
+    with _bars_lock:
+        was_on = hf_logging.is_progress_bar_enabled()
+        hf_logging.disable_progress_bar()
+        try:
+            yield
+        finally:
+            if was_on:
+                hf_logging.enable_progress_bar()
 
 
 def packaged_model_path() -> str:
@@ -77,7 +102,8 @@ class SentenceTransformerEmbeddings(LazyModel, Embeddings):
 
         log.info("loading embedding model %s", self.model_ref)
         try:
-            return SentenceTransformer(self.model_ref, device="cpu")
+            with no_loading_bars():
+                return SentenceTransformer(self.model_ref, device="cpu")
         except OSError as exc:  # a name the hub would resolve, with no hub to ask
             raise ModelUnavailable(
                 f"embedding model {self.model_ref!r} is not on this machine and cannot be "

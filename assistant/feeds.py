@@ -13,8 +13,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, fields
@@ -24,6 +22,7 @@ from urllib.parse import urlsplit
 from filelock import FileLock
 
 from .errors import SourceError
+from .saving import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -148,17 +147,7 @@ class FeedBook:
     def _save(self, states: dict[str, FeedState]) -> None:
         data = json.dumps({"feeds": [asdict(s) for s in states.values()]}, indent=1,
                           ensure_ascii=False).encode("utf-8")
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".feeds-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        write_atomic(self.path, data, prefix=".feeds-")
 
 
 def status_rows(book: FeedBook) -> list[dict[str, str]]:

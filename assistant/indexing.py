@@ -42,7 +42,9 @@ Progress = Callable[[int, int, str], None]
 
 @dataclass
 class RefreshReport:
-    """What a refresh did, by article id; ``errors`` holds (source, message) pairs."""
+    """What a refresh did, by article id; ``errors`` holds (source, message) pairs,
+    ``skipped`` those of the sources not stored because an article of the corpus
+    already has their text (the message names it)."""
 
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
@@ -50,6 +52,7 @@ class RefreshReport:
     unchanged: list[str] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)
     passages_embedded: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:

@@ -8,24 +8,21 @@ corpus (same URL, or same text once normalised) is not written again.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 import re
-import tempfile
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urljoin, urlsplit
-
-import yaml
 
 from .errors import source_line
 from .fetch import Fetched, FetchError, fetch
 from .metadata import NearCopies, file_key, fingerprint, normalise_url, text_hash
 from .readers import Reader, by_media_type, read_html, read_pdf, read_text, suffix_refusal
+from .saving import write_article
 from .sources import (
     MAX_FILE_BYTES,
     Article,
@@ -70,12 +67,24 @@ class IngestResult:
     """What :func:`ingest` did.
 
     ``saved``: ids of the articles written or already present (in source order);
-    ``added``: the subset newly written; ``errors``: (source, message) pairs.
+    ``added``: the subset newly written; ``errors``: (source, message) pairs;
+    ``skipped``: (source, message) pairs of the sources not written because another
+    article of the corpus has their text or nearly (the message names it).
     """
 
     saved: list[str] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+class Stored(NamedTuple):
+    """What storing an article did: its id, whether it was newly written, and why
+    another article already stored stands for it ("" when none does)."""
+
+    aid: str
+    new: bool
+    duplicate: str = ""
 
 
 class _Corpus:
@@ -121,89 +130,54 @@ class _Corpus:
                 return aid
         return None
 
-    def find(self, article: Article) -> str | None:
-        """The id of an article already stored with the same URL or the same text
-        (:meth:`store` also finds one with nearly the same text)."""
-        return self.by_url(article.url) or self.hashes.get(text_hash(article.text))
+    def find(self, article: Article) -> tuple[str, str] | None:
+        """(id, "the same address" or "the same text") of an article already stored
+        with the URL or the text of ``article`` (:meth:`store` also finds one with
+        nearly the same text)."""
+        if aid := self.by_url(article.url):
+            return aid, "the same address"
+        if aid := self.hashes.get(text_hash(article.text)):
+            return aid, "the same text"
+        return None
 
-    def update(self, aid: str, article: Article) -> tuple[str, bool]:
+    def update(self, aid: str, article: Article) -> Stored:
         """Rewrite stored article ``aid`` with a new fetch of its page, if its text
-        changed; return (``aid``, False)."""
+        changed."""
         with _write_lock:
             return self._rewrite(aid, article, "its page changed")
 
-    def _rewrite(self, aid: str, article: Article, why: str) -> tuple[str, bool]:
+    def _rewrite(self, aid: str, article: Article, why: str) -> Stored:
         """Write ``article`` over stored article ``aid`` unless it holds that text
-        already (caller holds the write lock); return (``aid``, False)."""
+        already (caller holds the write lock)."""
         if self.current.get(aid) != text_hash(article.text):
-            _write_article(self.dir, aid, article)
+            write_article(self.dir, aid, article)
             self._remember(article, aid)
             log.info("updated %s: %s", aid, why)
-        return aid, False
+        return Stored(aid, False)
 
-    def store(self, article: Article) -> tuple[str, bool]:
-        """Write ``article`` unless already present; return (its id, newly written)."""
+    def store(self, article: Article) -> Stored:
+        """Write ``article`` unless an article already stored has its URL or (nearly)
+        its text."""
         with _write_lock:
-            existing = self.find(article)
-            if existing:
-                return existing, False
-            edited = self.files.get(str(article.extra.get(FILE_KEY) or ""))
-            if edited and (self.dir / f"{edited}.md").exists():
+            own = self.files.get(str(article.extra.get(FILE_KEY) or ""))
+            if found := self.find(article):
+                aid, same = found
+                # The same file again, unchanged, is its own article: no duplicate.
+                return Stored(aid, False, "" if aid == own else same)
+            if own and (self.dir / f"{own}.md").exists():
                 # The same file again, edited: its article is updated, not doubled.
-                return self._rewrite(edited, article, "its file was edited")
+                return self._rewrite(own, article, "its file was edited")
             copied = self.near.find(fingerprint(article.text))
             if copied:  # nearly the same text (another format, a few lines more or less)
-                return copied, False
+                return Stored(copied, False, "nearly the same text")
             base = slugify(article.id or article.title)
             aid, n = base, 1
             while aid in self.ids or (self.dir / f"{aid}.md").exists():
                 n += 1
                 aid = f"{base[:76]}-{n}"
-            _write_article(self.dir, aid, article)
+            write_article(self.dir, aid, article)
             self._remember(article, aid)
-            return aid, True
-
-
-def _front_matter(article: Article) -> str:
-    meta: dict = {
-        "title": article.title,
-        "language": article.language,
-        "published": article.published,
-        "url": article.url,
-        "outlet": article.outlet,
-    }
-    for key, value in article.extra.items():
-        if key not in meta:
-            meta[key] = value
-    try:
-        head = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1000)
-    except yaml.YAMLError:  # an exotic extra value: keep the five known keys only
-        head = yaml.safe_dump({k: meta[k] for k in list(meta)[:5]}, allow_unicode=True,
-                              sort_keys=False, width=1000)
-    return f"---\n{head}---\n\n"
-
-
-def _write_article(corpus_dir: Path, aid: str, article: Article) -> Path:
-    """Write ``<aid>.md`` atomically (temp file in the same folder, then rename)."""
-    corpus_dir.mkdir(parents=True, exist_ok=True)
-    root = corpus_dir.resolve()
-    target = (root / f"{aid}.md").resolve()
-    if target.parent != root:
-        raise SourceError(f"refused: '{aid}' would be written outside the corpus folder")
-    data = (_front_matter(article) + article.text.strip() + "\n").encode("utf-8")
-    fd, tmp = tempfile.mkstemp(dir=root, prefix=".ingest-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    log.info("saved %s", target.name)
-    return target
+            return Stored(aid, True)
 
 
 def _strip_boilerplate(text: str, title: str) -> str:
@@ -256,14 +230,21 @@ def _ingest_file(source: str, corpus: _Corpus, result: IngestResult) -> None:
     article.extra.pop(FETCHED_KEY, None)
     article.extra.pop(LINK_KEY, None)
     article.extra[FILE_KEY] = file_key(path)
-    _record(corpus.store(article), result)
+    _record(corpus.store(article), result, source)
 
 
-def _record(stored: tuple[str, bool], result: IngestResult) -> None:
-    aid, new = stored
+def _record(stored: Stored, result: IngestResult, source: str = "", *,
+            quiet: bool = False) -> None:
+    """Note what storing ``source``'s article did; a source another article stands for
+    is skipped, with a warning (unless ``quiet``: a feed's entry, polled again and again)."""
+    aid, new, duplicate = stored
     result.saved.append(aid)
     if new:
         result.added.append(aid)
+    elif duplicate:
+        why = f"{duplicate} as article '{aid}', already in the corpus: not added"
+        result.skipped.append((source, why))
+        log.log(logging.INFO if quiet else logging.WARNING, "%s", source_line(source, why))
     else:
         log.info("already in the corpus: %s", aid)
 
@@ -333,12 +314,12 @@ def _ingest_url(url: str, corpus: _Corpus, result: IngestResult, *, allow_privat
     # page the user adds again is: its article is updated if the page changed.
     known = corpus.by_url(url)
     if known and in_feed:
-        _record((known, False), result)
+        _record(Stored(known, False), result)
         return
     fetched = fetch(url, allow_private=allow_private, timeout=timeout, max_bytes=max_bytes)
     known = known or corpus.by_url(fetched.url)  # or a redirect to an article stored
     if known and in_feed:
-        _record((known, False), result)
+        _record(Stored(known, False), result)
         return
     if _looks_like_feed(fetched):
         if in_feed:
@@ -352,7 +333,8 @@ def _ingest_url(url: str, corpus: _Corpus, result: IngestResult, *, allow_privat
         # so that the next refresh of the feed knows the entry without fetching it.
         article.extra[LINK_KEY] = url
     article.extra[FETCHED_KEY] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    _record(corpus.update(known, article) if known else corpus.store(article), result)
+    _record(corpus.update(known, article) if known else corpus.store(article), result, url,
+            quiet=in_feed)
 
 
 def _ingest_feed(fetched: Fetched, corpus: _Corpus, result: IngestResult, *,
@@ -383,7 +365,7 @@ def _ingest_feed(fetched: Fetched, corpus: _Corpus, result: IngestResult, *,
         link = urljoin(fetched.url, link)
         known = corpus.by_url(link)
         if known:  # already stored: never fetched again
-            _record((known, False), result)
+            _record(Stored(known, False), result)
             continue
         if (max_new is not None and fetched_new >= max_new) or (stop is not None and stop()):
             left += 1
@@ -494,5 +476,4 @@ def save_text(title: str, text: str, corpus_dir: Path, *, url: str = "", publish
         language=language or detect_language(body[:2000]),
         published=published, url=url.strip(),
     )
-    aid, _new = _Corpus(Path(corpus_dir)).store(article)
-    return aid
+    return _Corpus(Path(corpus_dir)).store(article).aid

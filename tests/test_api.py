@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from langchain_core.documents import Document
@@ -112,3 +116,19 @@ def test_bad_arguments_raise_documented_errors(assistant: Assistant) -> None:
 def test_huge_question_is_truncated_and_answered(assistant: Assistant) -> None:
     answer = assistant.ask(OCT + " x" * 100_000)
     assert answer.text  # no crash; truncated to settings.max_question_chars
+
+
+def test_loading_the_model_draws_no_progress_bar_and_leaves_the_bars_on() -> None:
+    """A program's first ask() loads the model: no "Loading weights: 100%|…| 103/103"
+    on its stderr (a new user's report), and transformers' bars are on again after,
+    for the program's own use."""
+    code = ("from transformers.utils import logging\n"
+            "from assistant.embeddings import SentenceTransformerEmbeddings\n"
+            "assert len(SentenceTransformerEmbeddings().embed_query('x')) == 384\n"
+            "print(logging.is_progress_bar_enabled())\n")
+    env = {k: v for k, v in os.environ.items() if k != "HF_HUB_DISABLE_PROGRESS_BARS"}
+    out = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parents[1], env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "Loading weights" not in out.stderr and "it/s" not in out.stderr, out.stderr
+    assert out.stdout.strip() == "True"

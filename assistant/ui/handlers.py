@@ -88,7 +88,8 @@ def upload_paths(files: Any) -> list[str]:
 @dataclass
 class AddReport(RefreshReport):
     """A refresh report, plus the names of what the panel was given that was already
-    indexed (an upload or a pasted text with the text of an article in the index)."""
+    indexed (an upload, a web page or a pasted text with the text of an article in the
+    index)."""
 
     already: list[str] = field(default_factory=list)
 
@@ -178,6 +179,8 @@ class ArticleAdder:
         failed = {src for src, _ in report.errors}
         out.already = self._already_indexed(
             {src: name for src, name in names.items() if src not in failed}, fresh)
+        # A web page whose text an article has already (uploads are found above).
+        out.already += [src for src, _ in report.skipped if src not in names]
         if saved and saved not in fresh:  # save_text gave the id of the article it matched
             out.already.append(title or t["pasted"])
         return out
