@@ -31,6 +31,7 @@ from .scoring import (
     Concept,
     Sentence,
     SentenceScorer,
+    compared,
     counts,
     main_kind,
     names_next,
@@ -42,7 +43,8 @@ from .scoring import (
     question_type,
 )
 from .sentence_model import RERANK_FILE, SentenceModel
-from .text import detect_language
+from .text import detect_language, fold
+from .wording import COLON, LANGUAGE_NAMES, MESSAGES
 
 #: A figure from a newer article joins the answer when its sentence scores at least
 #: this share of the best quoted one (the share the answerer already asks of a
@@ -57,31 +59,6 @@ CHECKS = frozenset({"names", "covers", "counts", "asserts"})
 #: A sentence holding the amount/date/number asked for may answer in place of a
 #: better one without it, when it scores at least this share of the best.
 TYPED_SHARE = 0.7
-
-MESSAGES = {
-    "fr": {
-        "empty": "Posez une question sur les articles indexés.",
-        "refuse": "Les articles indexés ne répondent pas à cette question.",
-        "one": "D’après l’article :",
-        "many": "D’après les articles :",
-        "in": "{lead} (en {language}, texte original) :",
-        "latest": "Le chiffre le plus récent date du {date}.",
-        "part": "(Les articles ne répondent pas à : « {part} »)",
-        "and": "et en",
-    },
-    "en": {
-        "empty": "Please type a question about the indexed articles.",
-        "refuse": "The indexed articles don't answer this question.",
-        "one": "According to the article:",
-        "many": "According to the articles:",
-        "in": "{lead} (in {language}, original text):",
-        "latest": "The latest figure is from {date}.",
-        "part": "(The articles don't answer: \"{part}\")",
-        "and": "and",
-    },
-}
-LANGUAGE_NAMES = {"fr": {"en": "anglais", "fr": "français"},
-                  "en": {"fr": "French", "en": "English"}}
 
 @dataclass
 class Answer:
@@ -147,6 +124,9 @@ class ExtractiveAnswerer(SentenceSignals):
         that joins two ("When…, and how long…?") gets each part answered."""
         lang = detect_language(question)
         parts = question_parts(question)
+        if len(parts) == 1 and (pairs := compared(question)):
+            return self._answer_parts(question, lang, [p for p, _ in pairs], passages,
+                                      history, [n for _, n in pairs])
         if len(parts) > 1:
             return self._answer_parts(question, lang, parts, passages, history)
         sentences = passage_sentences(passages)
@@ -157,20 +137,30 @@ class ExtractiveAnswerer(SentenceSignals):
                              passages)
 
     def _answer_parts(self, question: str, lang: str, parts: list[str],
-                      passages: list[Document], history: list[dict] | None) -> Answer:
+                      passages: list[Document], history: list[dict] | None,
+                      names: list[str] | None = None) -> Answer:
         """Each part chosen for on its own (a later part reads the earlier ones as the
         conversation: "…, and how long had *she*…"); each answered part's likeliest
-        sentence (the sentence model's) is quoted, then the others while there is room."""
+        sentence (the sentence model's) is quoted, then the others while there is room.
+        ``names``: the part of a comparison is about each name, whose own sentences
+        come first (a passage on Anthropic may name OpenAI in passing)."""
         base = passage_sentences(passages)  # split once; each part scores its copies
         turns = list(history or [])
-        picks, missed = [], []
+        picks: list[list[tuple[int, Sentence]]] = []
+        missed: list[str] = []
+        items: list[str] = []
         for part in parts:
             copies = [replace(s) for s in base]  # they share what is worked out once
             got = self._select(part, copies, passages, turns)
             turns.append({"role": "user", "content": part})
+            if got and names:
+                name = fold(names[len(picks) + len(missed)])
+                got = [s for s in got if name in fold(s.text)] or got
             if got:
                 at = {id(c): n for n, c in enumerate(copies)}
                 picks.append(sorted(((at[id(s)], s) for s in got), key=lambda p: -p[1].likely))
+                if names and (it := self._item(part, got, passages, lang)):
+                    items.append(f"{names[len(picks) + len(missed) - 1]}{COLON[lang]}{it}")
             else:
                 missed.append(part)
         if not picks:
@@ -184,7 +174,8 @@ class ExtractiveAnswerer(SentenceSignals):
                         and all(c.text != s.text for _, c in kept)):
                     kept.append((n, s))
         chosen = [s for _, s in sorted(kept, key=lambda p: p[0])]  # the articles' order
-        answer = self._compose(question, lang, chosen, passages)
+        item = "; ".join(items) if names else None  # each name's, for a comparison
+        answer = self._compose(question, lang, chosen, passages, item)
         if missed:  # say which part the articles leave open, rather than skip it
             asked = re.sub(r"\[(\d+)\]", r"(\1)", " ".join(missed))  # no source marker
             note = MESSAGES[lang]["part"].format(part=asked)
@@ -395,10 +386,11 @@ class ExtractiveAnswerer(SentenceSignals):
         return True
 
     def _compose(self, question: str, lang: str, chosen: list[Sentence],
-                 passages: list[Document]) -> Answer:
+                 passages: list[Document], item: str | None = None) -> Answer:
         """The answer's text: the quotes with their markers; the article's date beside
         each quote when they come from several articles (newest first); for a reader
-        of the other language, the item asked for first, written for them."""
+        of the other language, the item asked for first, written for them (``item``
+        when given: each name's, for a comparison)."""
         if not chosen:
             return self.refusal(lang)
         meta = [passages[s.passage].metadata for s in chosen]
@@ -429,7 +421,7 @@ class ExtractiveAnswerer(SentenceSignals):
                                     for s in chosen))
         head = [self._lead(lang, quoted, several)]
         if source_lang != lang and kind in ("amount", "date", "count"):
-            item = self._item(question, chosen, passages, lang)
+            item = self._item(question, chosen, passages, lang) if item is None else item
             if item:
                 head.insert(0, f"{item}.")
         newest = max(dated.values())
@@ -458,10 +450,14 @@ class ExtractiveAnswerer(SentenceSignals):
             terms = self.scorer.focus_terms(focus)
             counted = functools.partial(names_next, focus_terms=terms,
                                         analyzer=self.scorer.analyzer)
-        asked = self.scorer.asked(question)
+        # The amount beside the thing asked for when the sentence names it ("What
+        # valuation…?": "a levé 6,6 milliards…, portant sa valorisation à 157
+        # milliards"), else beside any word of the question.
+        asked, thing = self.scorer.asked(question), self.scorer.asked(focus or "")
         for s in sorted(chosen, key=lambda s: -s.likely):
             source = str(passages[s.passage].metadata.get("language") or lang)
-            if source != lang and (item := key_item(s.text, kind, source, lang, counted, asked)):
+            near = thing if focus and any(map(thing, s.text.split())) else asked
+            if source != lang and (item := key_item(s.text, kind, source, lang, counted, near)):
                 return item
         return ""
 

@@ -91,11 +91,14 @@ def amount_for(text: str, article_lang: str, reader_lang: str,
 
 
 def _nearness(text: str, asked: Callable[[str], bool]) -> Callable[[re.Match], int]:
-    """A match's distance (characters) to the nearest word of the question in ``text``."""
+    """A match's distance (characters) to the nearest word of the question in ``text``;
+    an amount before the word counts twice its distance: a thing's figure follows it
+    ("sa valorisation à 157 milliards", "revenue of $2.8bn"), and the figure before
+    is another's ("a levé 6,6 milliards, portant sa valorisation à…")."""
     spots = [w.start() for w in re.finditer(r"[^\W\d_][\w’'-]*", text) if asked(w.group(0))]
 
     def distance(m: re.Match) -> int:
-        return min((m.start() - p if p < m.start() else p - m.end() for p in spots),
+        return min((m.start() - p if p < m.start() else 2 * (p - m.end()) for p in spots),
                    default=0)
     return distance
 

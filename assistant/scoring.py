@@ -438,6 +438,38 @@ def question_parts(question: str) -> list[str]:
     return [p if p.endswith("?") else p + mark for p in parts[:-1]] + parts[-1:]
 
 
+_ALTERNATIVE = re.compile(r"\s*(?:,|,?\s+(?:or|ou|and|et|vs\.?|versus))\s+", re.IGNORECASE)
+
+
+_COMPARING = re.compile(
+    r"\b(?:compar\w*|more|less|fewer|higher|lower|bigger|larger|smaller|than|each|"
+    r"respectively|plus|moins|davantage|respectivement|chacun\w*)\b", re.IGNORECASE)
+
+
+def compared(question: str) -> list[tuple[str, str]]:
+    """A question about several names joined by "or / and / ou / et" ("Which raised
+    more, OpenAI or Anthropic?"), once per name, the others left out, with that
+    name; [] if none. Each name's figure is answered, as a comparison needs both."""
+    spans = [m for m in _NAME.finditer(question)
+             if fold(m.group(0)).split("'")[0] not in STOP | GENERIC]
+    run = [spans[0]] if spans else []
+    for m in spans[1:]:
+        if _ALTERNATIVE.fullmatch(question[run[-1].end():m.start()]):
+            run.append(m)
+        elif len(run) < 2:
+            run = [m]
+        else:
+            break
+    if len(run) < 2 or re.search(r"\b(?:between|entre)\s+$", question[:run[0].start()],
+                                 re.IGNORECASE):
+        return []  # "between Autun and Avallon" is one thing
+    if not (_COMPARING.search(question) or re.search(
+            r"\b(?:or|ou|vs\.?|versus)\s", question[run[0].end():run[-1].start()])):
+        return []  # "When did Amazon and Microsoft decide…?": one thing they did
+    start, end = run[0].start(), run[-1].end()
+    return [(question[:start] + m.group(0) + question[end:], m.group(0)) for m in run]
+
+
 def question_musts(question: str) -> list[tuple[str, bool]]:
     """Words the answer's passages must hold: numbers and names (strictly), and the
     thing asked for ("à quelle *valorisation*", "who is the *CEO*")."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -29,16 +30,24 @@ SEED = ROOT / "tests" / "data" / "course-ia-financement.md"
 SPLIT = DEV / "split.json"
 
 
+#: Sub-folders left out (``DEVSET_EXCLUDE=mix2``: the figures of the first corpus).
+EXCLUDE = set(os.environ.get("DEVSET_EXCLUDE", "").split(","))
+
+
+def _dev(pattern: str) -> list[Path]:
+    return sorted(p for p in DEV.glob(pattern) if p.parent.name not in EXCLUDE)
+
+
 def articles() -> list[Path]:
     """The seed and every dev article."""
-    return [SEED, *sorted(DEV.glob("*/*.md"))]
+    return [SEED, *_dev("*/*.md")]
 
 
 def questions() -> list[dict]:
     """Every dev question, with ``split`` (tune/test) and ``cross``/``spans`` flags."""
     langs = {p.name: load_article(p).language for p in articles()}
     out = []
-    for f in sorted(DEV.glob("*/questions.jsonl")):
+    for f in _dev("*/questions.jsonl"):
         for line in f.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 item = json.loads(line)

@@ -264,6 +264,12 @@ def test_the_amount_written_first_is_the_one_beside_what_the_question_names() ->
     council = answerer().answer("How much will the bridge cost?", [doc(
         "Le pont coûtera 24,6 millions d’euros, dont 19 millions d’euros de l’État.", "b")])
     assert council.text.startswith("€24.6 million."), council.text
+    # the thing asked for names its figure: the one after it, not the one before
+    # (a new user's "What valuation did that give it?" got the amount raised)
+    valued = answerer().answer("What valuation did Brisa's round give it?", [doc(
+        "En mars, Brisa a levé 6,6 milliards de dollars, portant sa valorisation à 157 "
+        "milliards de dollars.", "brisa")])
+    assert valued.text.startswith("$157 billion."), valued.text
 
 
 def test_a_figure_of_another_year_than_the_one_asked_for_is_no_answer() -> None:
@@ -310,3 +316,21 @@ def test_a_quote_that_closes_a_quotation_opened_before_it_opens_it_too() -> None
         doc("« Nous sommes épuisés. Une infirmière de nuit à Vernolles s’occupe de 18 "
             "patients », explique-t-elle.", "vernolles")])
     assert "« … Une infirmière de nuit" in a.text, a.text
+
+
+def test_a_comparison_gets_each_names_figure() -> None:
+    from assistant.scoring import compared
+
+    assert [p for p, _ in compared("Qui a levé le plus, Brisa ou Calda ?")] == [
+        "Qui a levé le plus, Brisa ?", "Qui a levé le plus, Calda ?"]
+    assert compared("When did Brisa and Calda decide to merge?") == []  # one thing done
+    assert compared("Quel est le prix du billet entre Autun et Avallon ?") == []
+    passages = [
+        doc("Brisa a levé 40 millions d’euros auprès de fonds régionaux en mars. "
+            "La société emploie 60 personnes à Lyon.", "brisa"),
+        doc("Calda, son concurrent, a levé 90 millions d’euros auprès de fonds "
+            "américains. Calda vise Brisa et ses clients.", "calda")]
+    text = answerer().answer("Combien ont levé Brisa et Calda respectivement ?", passages).text
+    assert "40 millions" in text and "90 millions" in text, text
+    english = answerer().answer("Which raised more, Brisa or Calda?", passages).text
+    assert english.startswith("Brisa: €40 million; Calda: €90 million."), english

@@ -1,0 +1,30 @@
+"""What the extractive answerer says around its quotes, in each reader's language."""
+
+from __future__ import annotations
+
+MESSAGES = {
+    "fr": {
+        "empty": "Posez une question sur les articles indexés.",
+        "refuse": "Les articles indexés ne répondent pas à cette question.",
+        "one": "D’après l’article :",
+        "many": "D’après les articles :",
+        "in": "{lead} (en {language}, texte original) :",
+        "latest": "Le chiffre le plus récent date du {date}.",
+        "part": "(Les articles ne répondent pas à : « {part} »)",
+        "and": "et en",
+    },
+    "en": {
+        "empty": "Please type a question about the indexed articles.",
+        "refuse": "The indexed articles don't answer this question.",
+        "one": "According to the article:",
+        "many": "According to the articles:",
+        "in": "{lead} (in {language}, original text):",
+        "latest": "The latest figure is from {date}.",
+        "part": "(The articles don't answer: \"{part}\")",
+        "and": "and",
+    },
+}
+LANGUAGE_NAMES = {"fr": {"en": "anglais", "fr": "français"},
+                  "en": {"fr": "French", "en": "English"}}
+#: Between a name and its item, for a comparison ("OpenAI: $20 billion").
+COLON = {"fr": " : ", "en": ": "}
