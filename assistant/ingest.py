@@ -155,9 +155,10 @@ class _Corpus:
             log.info("updated %s: %s", aid, why)
         return Stored(aid, False)
 
-    def store(self, article: Article) -> Stored:
+    def store(self, article: Article, edits: bool = False) -> Stored:
         """Write ``article`` unless an article already stored has its URL or (nearly)
-        its text."""
+        its text; with ``edits`` (pasted text), nearly the text of the article of the
+        same title is an edit of it, written over it."""
         with _write_lock:
             own = self.files.get(str(article.extra.get(FILE_KEY) or ""))
             if found := self.find(article):
@@ -168,6 +169,9 @@ class _Corpus:
                 # The same file again, edited: its article is updated, not doubled.
                 return self._rewrite(own, article, "its file was edited")
             copied = self.near.find(fingerprint(article.text))
+            if copied and edits and copied == slugify(article.id or article.title):
+                # pasted again, corrected: a new user's fix was "already indexed"
+                return self._rewrite(copied, article, "its text was edited")
             if copied:  # nearly the same text (another format, a few lines more or less)
                 return Stored(copied, False, "nearly the same text")
             base = slugify(article.id or article.title)
@@ -476,4 +480,4 @@ def save_text(title: str, text: str, corpus_dir: Path, *, url: str = "", publish
         language=language or detect_language(body[:2000]),
         published=published, url=url.strip(),
     )
-    return _Corpus(Path(corpus_dir)).store(article).aid
+    return _Corpus(Path(corpus_dir)).store(article, edits=True).aid

@@ -137,3 +137,17 @@ def test_refresh_from_code_reports_a_skipped_source(assistant: Assistant, tmp_pa
     report = assistant.refresh([str(near)])
     assert report.skipped == [(str(near), NEAR)] and report.errors == []
     assert report.unchanged == [SEED_ID]
+
+
+def test_a_pasted_text_pasted_again_corrected_updates_its_article(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    body = seed_body()
+    first = save_text("Le Fournil", body, corpus)
+    corrected = body.replace("milliards", "millions", 1)
+    assert corrected != body
+    assert save_text("Le Fournil", corrected, corpus) == first  # the same article…
+    assert "millions" in (corpus / f"{first}.md").read_text("utf-8")  # …corrected
+    assert [p.name for p in corpus.glob("*.md")] == [f"{first}.md"]
+    # nearly the text of an article of another title is still a copy, left alone
+    assert save_text("Autre titre", body, corpus) == first
+    assert (corpus / f"{first}.md").read_text("utf-8").count("millions") >= 1
