@@ -44,7 +44,7 @@ from .scoring import (
 )
 from .sentence_model import RERANK_FILE, SentenceModel
 from .text import detect_language, fold
-from .wording import COLON, LANGUAGE_NAMES, MESSAGES
+from .wording import COLON, MESSAGES, lead
 
 #: A figure from a newer article joins the answer when its sentence scores at least
 #: this share of the best quoted one (the share the answerer already asks of a
@@ -176,11 +176,24 @@ class ExtractiveAnswerer(SentenceSignals):
         chosen = [s for _, s in sorted(kept, key=lambda p: p[0])]  # the articles' order
         item = "; ".join(items) if names else None  # each name's, for a comparison
         answer = self._compose(question, lang, chosen, passages, item)
+        # (a quote may answer a part that found nothing of its own: "from 62 km today
+        # to 190 km by 2030" answers "how many by 2030?", which a new user was told
+        # the articles leave open)
+        missed = [p for p in missed if not self._answered_by(p, chosen)]
         if missed:  # say which part the articles leave open, rather than skip it
             asked = re.sub(r"\[(\d+)\]", r"(\1)", " ".join(missed))  # no source marker
             note = MESSAGES[lang]["part"].format(part=asked)
             answer.text = within(answer.text, f" {note}")
         return answer
+
+    def _answered_by(self, part: str, quoted: list[Sentence]) -> bool:
+        """Does a quoted sentence hold the kind of item ``part`` asks for, and its
+        names and numbers? (Not its verb: "how many does it *want* by 2030?")"""
+        needs = question_needs(part)
+        musts = [m for m, strict in question_musts(part) if strict]
+        return needs is not None and any(
+            needs.search(s.text) and all(m in self._holds(s.context) for m in musts)
+            for s in quoted)
 
     def _select(self, question: str, sentences: list[Sentence], passages: list[Document],
                 history: list[dict] | None) -> list[Sentence] | None:
@@ -393,6 +406,11 @@ class ExtractiveAnswerer(SentenceSignals):
         when given: each name's, for a comparison)."""
         if not chosen:
             return self.refusal(lang)
+        # A sentence two passages share (chunks overlap) is quoted once, not as [1] and [2].
+        unique: dict[str, Sentence] = {}
+        for s in chosen:
+            unique.setdefault(s.text, s)
+        chosen = list(unique.values())
         meta = [passages[s.passage].metadata for s in chosen]
         dated = {str(m.get("article_id")): str(m.get("published") or "") for m in meta}
         several = len(dated) > 1
@@ -419,7 +437,7 @@ class ExtractiveAnswerer(SentenceSignals):
         source_lang = str(passages[chosen[0].passage].metadata.get("language") or lang)
         quoted = list(dict.fromkeys(str(passages[s.passage].metadata.get("language") or lang)
                                     for s in chosen))
-        head = [self._lead(lang, quoted, several)]
+        head = [lead(lang, quoted, several)]
         if source_lang != lang and kind in ("amount", "date", "count"):
             item = self._item(question, chosen, passages, lang) if item is None else item
             if item:
@@ -460,19 +478,6 @@ class ExtractiveAnswerer(SentenceSignals):
             if source != lang and (item := key_item(s.text, kind, source, lang, counted, near)):
                 return item
         return ""
-
-    @staticmethod
-    def _lead(lang: str, quoted: list[str], several: bool) -> str:
-        """"According to the article(s)", saying in which languages the quotes are
-        when one is not the reader's ("in French and English"): the quotes are the
-        articles' own words, not a translation."""
-        lead = MESSAGES[lang]["many" if several else "one"]
-        names = [LANGUAGE_NAMES[lang].get(q, "") for q in quoted]  # "": a language unnamed
-        if quoted in ([lang], []) or not all(names):
-            return lead
-        name = f" {MESSAGES[lang]['and']} ".join(names)
-        return MESSAGES[lang]["in"].format(lead=lead.rstrip(" :"), language=name)
-
 
 def _with_title(s: Sentence, passages: list[Document]) -> str:
     """A sentence's context, its passage and its article's title: a passage that

@@ -28,3 +28,15 @@ LANGUAGE_NAMES = {"fr": {"en": "anglais", "fr": "français"},
                   "en": {"fr": "French", "en": "English"}}
 #: Between a name and its item, for a comparison ("OpenAI: $20 billion").
 COLON = {"fr": " : ", "en": ": "}
+
+
+def lead(lang: str, quoted: list[str], several: bool) -> str:
+    """"According to the article(s)", saying in which languages the quotes are
+    when one is not the reader's ("in French and English"): the quotes are the
+    articles' own words, not a translation."""
+    lead = MESSAGES[lang]["many" if several else "one"]
+    names = [LANGUAGE_NAMES[lang].get(q, "") for q in quoted]  # "": a language unnamed
+    if quoted in ([lang], []) or not all(names):
+        return lead
+    name = f" {MESSAGES[lang]['and']} ".join(names)
+    return MESSAGES[lang]["in"].format(lead=lead.rstrip(" :"), language=name)

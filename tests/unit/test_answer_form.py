@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from langchain_core.documents import Document
 
 from assistant.answer import ExtractiveAnswerer
@@ -69,7 +70,8 @@ def test_the_item_written_first_follows_the_first_question_word() -> None:
 
 
 def test_the_lead_names_every_language_quoted() -> None:
-    lead = ExtractiveAnswerer._lead
+    from assistant.wording import lead
+
     assert lead("en", ["fr", "en"], True) == \
         "According to the articles (in French and English, original text):"
     assert lead("fr", ["en"], False) == "D’après l’article (en anglais, texte original) :"
@@ -334,3 +336,36 @@ def test_a_comparison_gets_each_names_figure() -> None:
     assert "40 millions" in text and "90 millions" in text, text
     english = answerer().answer("Which raised more, Brisa or Calda?", passages).text
     assert english.startswith("Brisa: €40 million; Calda: €90 million."), english
+
+
+def test_a_sentence_two_passages_share_is_quoted_once() -> None:
+    from assistant.scoring import passage_sentences
+
+    shared = "La ville de Brisac présente son plan vélo."
+    a = doc(f"Les cyclistes attendaient ce jour. {shared}", "velo")
+    b = Document(page_content=f"{shared} Il coûtera 48 millions d’euros d’ici 2030.",
+                 id="velo:0001", metadata=dict(a.metadata))
+    twice = [s for s in passage_sentences([a, b]) if s.text == shared]
+    assert len(twice) == 2
+    text = answerer()._compose("Que présente Brisac ?", "fr", twice, [a, b]).text
+    assert text.count(shared) == 1 and "[2]" not in text, text
+
+
+def test_a_part_answered_by_a_quote_of_another_part_is_not_said_open(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    plan = doc("Le réseau cyclable de Brisac passera de 62 kilomètres aujourd’hui à 190 "
+               "kilomètres fin 2030, selon le maire.", "velo")
+    a = answerer()
+    select = a._select
+
+    def second_part_finds_nothing(part, *args):  # as a new user's "…want by 2030?" did
+        return None if part.startswith("combien en veut") else select(part, *args)
+
+    monkeypatch.setattr(a, "_select", second_part_finds_nothing)
+    question = ("Combien de kilomètres de pistes cyclables Brisac a-t-elle aujourd’hui, "
+                "et combien en veut-elle en 2030 ?")
+    text = a.answer(question, [plan]).text
+    assert "190 kilomètres" in text and "ne répondent pas" not in text, text
+    # a part whose year no quote holds is still said open
+    text = a.answer(question.replace("2030", "2040"), [plan]).text
+    assert "ne répondent pas à : « combien en veut-elle en 2040 ? »" in text, text
