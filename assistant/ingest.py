@@ -475,6 +475,9 @@ def save_text(title: str, text: str, corpus_dir: Path, *, url: str = "", publish
     if len(body.encode("utf-8")) > MAX_FILE_BYTES:
         raise SourceError(f"text over the {MAX_FILE_BYTES} byte limit")
     title = clean(title or "") or clean(body.splitlines()[0])[:80]
+    # its first line, when it is the title, is no sentence of the text (a new user's
+    # headline was quoted, run into the next sentence)
+    body = _strip_boilerplate(body, title) or body
     article = Article(
         id=slugify(title), title=title, text=body,
         language=language or detect_language(body[:2000]),

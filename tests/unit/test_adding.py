@@ -151,3 +151,19 @@ def test_a_pasted_text_pasted_again_corrected_updates_its_article(tmp_path: Path
     # nearly the text of an article of another title is still a copy, left alone
     assert save_text("Autre titre", body, corpus) == first
     assert (corpus / f"{first}.md").read_text("utf-8").count("millions") >= 1
+
+
+def test_a_pasted_text_s_headline_is_its_title_not_a_sentence(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    aid = save_text("", "Le Fournil ouvre douze boulangeries\n\nFondée en 2009, la chaîne "
+                    "compte 18 boutiques.\n", corpus)
+    meta, body = parse_front_matter((corpus / f"{aid}.md").read_text("utf-8"))
+    assert meta["title"] == "Le Fournil ouvre douze boulangeries"
+    assert body.strip() == "Fondée en 2009, la chaîne compte 18 boutiques."
+    # the same with the title typed beside it; a one-line text keeps its line
+    aid = save_text("Le Fournil recrute", "Le Fournil recrute\nIl embauche 40 boulangers.",
+                    corpus)
+    assert parse_front_matter((corpus / f"{aid}.md").read_text("utf-8"))[1].strip() == (
+        "Il embauche 40 boulangers.")
+    aid = save_text("", "Une seule ligne de texte sur le pain.", corpus)
+    assert "Une seule ligne" in (corpus / f"{aid}.md").read_text("utf-8")
