@@ -145,6 +145,8 @@ def answer_configs(a: Any) -> list[tuple[str, list[Patch]]]:
          [(cls, "_room", by_hand)]),
         ("a two-part question answered as one", [(answer_module, "question_parts",
                                                   lambda q: [q])]),
+        ("a comparison answered as one question (not once per name)",
+         [(answer_module, "compared", lambda q: [])]),
         ("sentence scorer without the lexicon's words (glossary only)",
          [(a.answerer.scorer, "translate", None)]),
         ("follow-ups searched without the previous question",
