@@ -187,11 +187,12 @@ class ExtractiveAnswerer(SentenceSignals):
         return answer
 
     def _answered_by(self, part: str, quoted: list[Sentence]) -> bool:
-        """Does a quoted sentence hold the kind of item ``part`` asks for, and its
-        names and numbers? (Not its verb: "how many does it *want* by 2030?")"""
-        needs = question_needs(part)
-        musts = [m for m, strict in question_musts(part) if strict]
-        return needs is not None and any(
+        """Does a quoted sentence hold the amount, date or number ``part`` asks for,
+        and its names, numbers and the thing it asks about? (Not its verb: "how many
+        does it *want* by 2030?")"""
+        kind, needs = question_type(part)
+        musts = [m for m, _ in question_musts(part)]
+        return kind in ("amount", "date", "count") and needs is not None and any(
             needs.search(s.text) and all(m in self._holds(s.context) for m in musts)
             for s in quoted)
 
