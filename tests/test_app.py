@@ -368,7 +368,8 @@ def test_panel_adds_pasted_text_then_answers_from_it(panel: Panel) -> None:
     assert calls and calls[-1][0] == calls[-1][1]  # progress reached its total
     assert before < _indexed_ids(panel.assistant)  # nothing indexed before is lost
     html_report = report_html(report, "fr")
-    assert "1 ajoutés" in html_report and "vernalis-robotique-leve-47-millions" in html_report
+    assert "Résultat</b> : 1 ajouté</p>" in html_report
+    assert "ajouté : vernalis-robotique-leve-47-millions" in html_report
     answer = panel.assistant.ask("Combien Vernalis Robotique a-t-il levé ?")
     assert "47 millions" in answer.text
     assert answer.sources[0].metadata["title"] == "Vernalis Robotique lève 47 millions"
@@ -394,7 +395,7 @@ def test_panel_bad_input_gets_clear_messages(panel: Panel) -> None:
     shown = report_html(report, "fr")
     assert shown.count("broken.pdf") == 1 and "PdfStreamError" not in shown
     assert "<b>broken.pdf</b> : PDF illisible" in shown
-    assert "3 en échec" in shown and "inchangés" not in shown
+    assert "3 en échec" in shown and "inchangé" not in shown
 
 
 def test_panel_refuses_private_url_when_not_allowed(panel: Panel, pages: PageServer) -> None:
@@ -407,7 +408,7 @@ def test_panel_refuses_private_url_when_not_allowed(panel: Panel, pages: PageSer
     assert "ASSISTANT_ALLOW_PRIVATE_URLS=1" in message
     assert pages.hits == 0  # not even asked
     shown = report_html(report, "fr")  # counted as failed, in French
-    assert "Résultat</b> : 0 ajoutés · 1 en échec" in shown and "inchangés" not in shown
+    assert "Résultat</b> : 0 ajouté · 1 en échec" in shown and "inchangé" not in shown
     assert "refusé : 127.0.0.1 est une adresse privée ou locale" in shown
 
 
@@ -431,7 +432,7 @@ def test_panel_names_an_upload_already_indexed(panel: Panel) -> None:
                              panel.upload("autre.md", other)], "", "", "", "fr")
     assert again.already == ["grele-copie.md"] and again.added == ["autre"]
     shown = report_html(again, "fr")
-    assert "1 ajoutés · 1 déjà indexés" in shown and "déjà indexés : grele-copie.md" in shown
+    assert "1 ajouté · 1 déjà indexé</p>" in shown and "déjà indexé : grele-copie.md" in shown
 
 
 def test_panel_refuses_oversized_uploads(panel: Panel) -> None:

@@ -10,14 +10,17 @@ A side panel adds articles (uploaded files, web pages or feeds, pasted text)
 through :meth:`Assistant.refresh`; see :class:`ArticleAdder` for what it refuses.
 
 The package: ``labels`` (words, CSS), ``messages`` (the pipeline's English messages
-in the page's language), ``render`` (pure HTML/Markdown renderers), ``handlers`` (the
-page's behaviour, plain Python), ``layout`` (the Blocks).
+in the page's language), ``render`` (pure HTML/Markdown renderers), ``session`` (what
+is kept per browser: running turns, the saved language and conversation), ``adding``
+(the Add articles panel's work), ``handlers`` (the page's behaviour, plain Python),
+``layout`` (the Blocks).
 """
 
 from __future__ import annotations
 
 from ..web_guard import LoginThrottle
-from .handlers import ArticleAdder, ArticleList, Handlers, upload_paths
+from .adding import ArticleAdder, upload_paths
+from .handlers import ArticleList, Handlers
 from .labels import CSS, EXAMPLES, LABELS, MAX_K_UI
 from .layout import build_app, launch_options
 from .render import (

@@ -8,10 +8,8 @@ stack trace. The handlers talk only to :class:`~assistant.core.Assistant`.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,12 +18,9 @@ import gradio as gr
 from ..answer import MESSAGES
 from ..core import Reply
 from ..feeds_panel import TEXTS as FEEDS_TEXTS
-from ..indexing import Progress, RefreshReport
-from ..ingest import FILE_KEY
-from ..metadata import file_key
 from ..readers import suffix_refusal
-from ..sources import SourceError, parse_front_matter
 from ..text import clean
+from .adding import AddReport, ArticleAdder, upload_paths
 from .labels import LABELS, k_of, lang_of
 from .render import (
     answer_markdown,
@@ -41,13 +36,19 @@ from .render import (
     report_html,
     user_text,
 )
+from .session import (
+    Turns,
+    conversation_to_save,
+    saved_conversation,
+    saved_language,
+    session_of,
+)
 
 if TYPE_CHECKING:
     from ..core import Assistant
 
 log = logging.getLogger(__name__)
 
-_WEB_URL = re.compile(r"^https?://", re.IGNORECASE)
 #: "Leave this output as it is" (a Gradio update that changes nothing).
 SKIP = gr.skip()
 
@@ -77,149 +78,6 @@ class ArticleList:
         return articles_html(rows, lang)
 
 
-def upload_paths(files: Any) -> list[str]:
-    """The paths of a gr.File payload: FileData dicts (raw payload), paths, or None."""
-    if not isinstance(files, list | tuple):
-        files = [files] if files else []
-    paths = [str(f.get("path") or "") if isinstance(f, dict) else str(f or "") for f in files]
-    return [p for p in paths if p]
-
-
-@dataclass
-class AddReport(RefreshReport):
-    """A refresh report, plus the names of what the panel was given that was already
-    indexed (an upload, a web page or a pasted text with the text of an article in the
-    index)."""
-
-    already: list[str] = field(default_factory=list)
-
-
-class ArticleAdder:
-    """The work of the "Add articles" panel: check what was given, then refresh.
-
-    Files must be uploads (inside Gradio's upload folder) of at most
-    ``settings.max_upload_bytes``; the URL box takes only http(s) addresses (so no
-    server path can be slipped in), fetched under the private-address rule of
-    ``settings.allow_private_urls``; pasted text is saved with :meth:`Assistant.add_text`.
-    Everything else goes through :meth:`Assistant.refresh`, which writes inside
-    the corpus folder only and never drops what is already indexed.
-    """
-
-    def __init__(self, assistant: Assistant, upload_dir: Path | str | None = None):
-        self.assistant = assistant
-        self.upload_dir = Path(upload_dir or gr.utils.get_upload_folder()).resolve()
-
-    def _check_upload(self, path: Path, limit: int, t: dict[str, str]) -> str:
-        """Why this uploaded file is refused ('' if it is not)."""
-        try:
-            resolved = path.resolve(strict=True)
-            size = resolved.stat().st_size
-        except OSError:
-            return t["no_file"]
-        if not resolved.is_relative_to(self.upload_dir):
-            return t["not_upload"]
-        if suffix_refusal(resolved.suffix):
-            return suffix_refusal(resolved.suffix)
-        if size > limit:
-            return t["too_big"].format(size=size, limit=limit)
-        return ""
-
-    def discard_uploads(self, files: list | None) -> None:
-        """Delete the uploaded ``files`` and their emptied folders (Gradio keeps every
-        upload forever). Anything outside the upload folder is left alone."""
-        for f in files or []:
-            try:
-                path = Path(str(getattr(f, "path", None) or f)).resolve(strict=True)
-            except OSError:
-                continue
-            if not path.is_file() or not path.is_relative_to(self.upload_dir):
-                continue
-            try:
-                path.unlink()
-                if path.parent != self.upload_dir:  # <upload folder>/<hash>/<name>
-                    path.parent.rmdir()
-            except OSError as exc:  # e.g. the folder holds another upload: it stays
-                log.debug("upload %s not fully removed: %s", path, exc)
-
-    def add(self, files: list | None, urls: str | None, title: str | None,
-            text: str | None, lang: str = "fr",
-            progress: Progress | None = None) -> AddReport:
-        """Add the uploaded ``files``, the ``urls`` (one per line) and the pasted text;
-        the refresh report, with every refusal among its errors as (name, reason) and
-        the uploads and pasted text that were already indexed named."""
-        t = LABELS.get(lang, LABELS["fr"])
-        limit = int(self.assistant.settings.max_upload_bytes)
-        errors: list[tuple[str, str]] = []
-        sources: list[str] = []
-        names: dict[str, str] = {}
-        for f in files or []:
-            path = Path(str(getattr(f, "path", None) or f))
-            name = Path(str(getattr(f, "orig_name", None) or path.name)).name
-            reason = self._check_upload(path, limit, t)
-            if reason:
-                errors.append((name, reason))
-            else:
-                sources.append(str(path.resolve()))
-                names[sources[-1]] = name
-        for line in (urls or "").splitlines():  # one error a line, not one a word
-            found = line.split()
-            sources += [u for u in found if _WEB_URL.match(u)]
-            if bad := " ".join(u for u in found if not _WEB_URL.match(u)):
-                errors.append((bad[:200], t["not_url"]))
-        title = (title or "").strip()
-        saved = self._save_text(title, (text or "").strip(), limit, t, errors)
-        if not (files or sources or errors or saved):
-            return AddReport(errors=[("", t["add_nothing"])])
-        if not (sources or saved):
-            return AddReport(errors=errors)
-        report = self.assistant.refresh(sources or None, progress=progress)
-        out = AddReport(**{f.name: getattr(report, f.name) for f in fields(report)})
-        out.errors = errors + [(names.get(src, src), msg) for src, msg in report.errors]
-        fresh = {*report.added, *report.updated}
-        failed = {src for src, _ in report.errors}
-        out.already = self._already_indexed(
-            {src: name for src, name in names.items() if src not in failed}, fresh)
-        # A web page whose text an article has already (uploads are found above).
-        out.already += [src for src, _ in report.skipped if src not in names]
-        if saved and saved not in fresh:  # save_text gave the id of the article it matched
-            out.already.append(title or t["pasted"])
-        return out
-
-    def _save_text(self, title: str, text: str, limit: int, t: dict[str, str],
-                   errors: list[tuple[str, str]]) -> str:
-        """Save the pasted text in the corpus folder; its article id ("" if there was
-        none, or it was refused: the reason then goes to ``errors``)."""
-        if not text:
-            if title:
-                errors.append((title, t["no_text"]))
-            return ""
-        size = len(text.encode("utf-8"))
-        if size > limit:
-            errors.append((title or t["pasted"], t["too_big"].format(size=size, limit=limit)))
-            return ""
-        try:
-            return self.assistant.add_text(title, text)
-        except (SourceError, OSError) as exc:
-            errors.append((title or t["pasted"], str(exc)))
-            return ""
-
-    def _already_indexed(self, uploads: dict[str, str], fresh: set[str]) -> list[str]:
-        """The names of the ``uploads`` (path: name) read without error whose article
-        is none of the ``fresh`` ones (added or updated): ingest found their text
-        indexed already and wrote nothing."""
-        if not uploads:
-            return []
-        corpus = Path(self.assistant.settings.corpus_dir)
-        keys = set()
-        for aid in fresh:
-            try:
-                meta, _ = parse_front_matter((corpus / f"{aid}.md").read_text("utf-8"))
-            except (OSError, UnicodeError, SourceError):
-                return []  # gone or changed since: better say nothing than something wrong
-            keys.add(str(meta.get(FILE_KEY) or ""))
-        return [name for src, name in uploads.items() if file_key(src) not in keys]
-
-
 #: The components set_language relabels, by name (layout.py maps names to components).
 RELABELLED = ("header", "chatbot", "msg", "send", "clear", "examples", "settings", "k",
               "lang", "mode", "articles_acc", "articles", "refresh", "passages_acc", "found",
@@ -233,6 +91,7 @@ class Handlers:
     def __init__(self, assistant: Assistant, upload_dir: Path | str | None = None):
         self.assistant = assistant
         self.articles = ArticleList(assistant)
+        self.turns = Turns()
         self.adder = ArticleAdder(assistant, upload_dir)
         s = assistant.settings
         self.default_k = k_of(s.default_k, 4)
@@ -246,23 +105,43 @@ class Handlers:
         return mode_text(lang, self.configured, mode, notice)
 
     def respond(self, message: str, chat: list | None, history: list | None, k: Any,
-                lang: Any) -> Iterator[tuple]:
+                lang: Any, request: gr.Request | None = None) -> Iterator[tuple]:
         """A chat turn: (textbox, chat, history, passages panel, mode line, status line)
         after the question is shown, as an LLM answer grows, and once it is complete.
         One search per turn feeds the answer and the passages panel. An empty question
         leaves all as it was and says what to do on the status line (in the chat, the
         words joined the last answer's bubble); a question cut to the length limit
-        says so there too."""
+        says so there too. A stray submit of a double submit (click, click, Enter: the
+        same question again, or the box already emptied, while or just after it is
+        answered) changes nothing at all. With no article indexed, the turn says so and
+        how to add one, instead of asking."""
         lang = lang_of(lang)
-        t = LABELS[lang]
         message = message if isinstance(message, str) else ""
+        session = session_of(request)
+        if self.turns.stray(session, message):
+            yield (SKIP,) * 6
+            return
         if not message.strip():
             yield "", SKIP, SKIP, SKIP, SKIP, note_html(MESSAGES[lang]["empty"])
             return
+        self.turns.begin(session, message)
+        try:
+            yield from self._turn(message, chat, history, k, lang)
+        finally:
+            self.turns.end(session, message)
+
+    def _turn(self, message: str, chat: list | None, history: list | None, k: Any,
+              lang: str) -> Iterator[tuple]:
+        """:meth:`respond` for a question that is not empty."""
+        t = LABELS[lang]
         note = note_html(self.cut_note(message, lang))
         chat = [*(chat or []), {"role": "user", "content": user_text(message)},
                 {"role": "assistant", "content": t["thinking"]}]
         history = list(history or [])
+        if self.no_articles():  # the reply is no answer: it stays out of the history
+            chat[-1] = {"role": "assistant", "content": esc(t["no_articles_reply"])}
+            yield "", chat, history, SKIP, SKIP, note
+            return
         yield "", chat, history, SKIP, SKIP, note
         reply = None
         try:
@@ -291,6 +170,16 @@ class Handlers:
         yield ("", chat, history, passages_html(reply.passages, lang),
                self.mode(lang, answer.mode, answer.notice), note)
 
+    def no_articles(self) -> bool:
+        """Whether the index holds no article (read again each time it held none: another
+        writer may have added some since); False if it cannot be read (then asking
+        says what is wrong)."""
+        try:
+            return not self.articles.rows(reload=self.articles.cached == [])
+        except Exception:
+            log.exception("cannot list the indexed articles")
+            return False
+
     def cut_note(self, message: str, lang: str) -> str:
         """The note that ``message`` is cut to the question length limit ("" if it is
         not): the end of a long text may be the question itself."""
@@ -298,16 +187,43 @@ class Handlers:
         return LABELS[lang]["cut"].format(limit=limit) if len(clean(message)) > limit else ""
 
     def respond_whole(self, message: str, chat: list | None, history: list | None, k: Any,
-                      lang: Any) -> tuple:
+                      lang: Any, request: gr.Request | None = None) -> tuple:
         """:meth:`respond`'s last step alone: the whole turn in one update, for answers
         that come whole (extractive), which the page then sends outside Gradio's queue
         (see ``layout.chat_events``)."""
-        *_, last = self.respond(message, chat, history, k, lang)
+        *_, last = self.respond(message, chat, history, k, lang, request)
         return last
 
     def clear(self, lang: Any) -> tuple:
         """An empty chat, history, passages panel and status line."""
         return [], [], passages_html([], lang_of(lang)), ""
+
+    def corpus_state(self, lang: Any) -> tuple:
+        """What the page offers by whether any article is indexed (as last listed):
+        (examples heading, examples row, question box). The example questions are
+        about the seed article: with no article they give way to how to add one."""
+        lang = lang_of(lang)
+        empty = self.articles.cached == []
+        return (self.examples_head(lang), gr.update(visible=not empty),
+                gr.update(placeholder=LABELS[lang]["placeholder_empty" if empty
+                                                   else "placeholder"]))
+
+    def examples_head(self, lang: str) -> str:
+        """The line above the example questions, or, with no article indexed (as last
+        listed), what to do first."""
+        t = LABELS[lang]
+        if self.articles.cached == []:
+            return note_html(t["no_articles_hint"])
+        return f'<p class="examples-head"><b>{t["examples"]}</b> ({t["examples_how"]})</p>'
+
+    def restore(self, lang: Any, conversation: Any) -> tuple:
+        """The page as this browser left it: (language, chat, history) from what was
+        saved in its storage (see :mod:`.session`)."""
+        return (saved_language(lang), *saved_conversation(conversation))
+
+    def remember(self, chat: Any, history: Any) -> dict:
+        """The conversation to save in the browser's storage."""
+        return conversation_to_save(chat, history)
 
     def load_articles(self, lang: Any) -> str:
         """The article list (cached)."""
@@ -369,9 +285,11 @@ class Handlers:
         values = {"send": "send", "clear": "clear", "refresh": "refresh", "add_btn": "add_btn"}
         out: dict[str, Any] = {name: gr.update(label=t[key]) for name, key in labels.items()}
         out.update({name: gr.update(value=t[key]) for name, key in values.items()})
-        out["msg"] = gr.update(label=t["input"], placeholder=t["placeholder"])
+        empty = self.articles.cached == []
+        out["msg"] = gr.update(label=t["input"],
+                               placeholder=t["placeholder_empty" if empty else "placeholder"])
         out["header"] = header(lang)
-        out["examples"] = t["examples"]
+        out["examples"] = self.examples_head(lang)
         out["mode"] = self.mode(lang)
         out["articles"] = self.articles.html(lang) if self.articles.cached is not None else SKIP
         out["found"] = SKIP

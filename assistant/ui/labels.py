@@ -23,7 +23,8 @@ LABELS: dict[str, dict[str, str]] = {
         "placeholder": "Ex. : Combien OpenAI a-t-il levé en octobre ?",
         "send": "Envoyer",
         "clear": "Effacer la conversation",
-        "examples": "**Exemples** (cliquez pour demander)",
+        "examples": "Exemples",
+        "examples_how": "cliquez pour demander",
         "settings": "Réglages",
         "k": "Passages à afficher (k)",
         "lang": "Langue de l’interface",
@@ -35,9 +36,15 @@ LABELS: dict[str, dict[str, str]] = {
         "passages_none": "Posez une question pour voir les passages trouvés.",
         "sources": "Sources",
         "open": "lien",
-        "n_passages": "passages",
-        "n_passage": "passage",
         "no_articles": "Aucun article indexé.",
+        "no_articles_hint": "Aucun article n’est encore indexé : ajoutez-en avec « Ajouter "
+                            "des articles » (fichiers, adresses web ou texte collé), puis "
+                            "posez votre question.",
+        "no_articles_reply": "Je ne peux pas répondre : aucun article n’est encore indexé. "
+                             "Ajoutez-en avec le panneau « Ajouter des articles » (fichiers "
+                             ".md, .txt, .html ou .pdf, adresses web ou texte collé), puis "
+                             "posez à nouveau votre question.",
+        "placeholder_empty": "Ajoutez d’abord un article, puis posez votre question ici",
         "loading": "Chargement de l’index…",
         "error": "Désolé, une erreur est survenue. Réessayez dans un instant.",
         "bad_input": "Cette question ne peut pas être traitée : reformulez-la, s’il vous plaît.",
@@ -56,12 +63,6 @@ LABELS: dict[str, dict[str, str]] = {
         "add_reading": "Lecture des sources…",
         "add_embedding": "Indexation",
         "add_report": "Résultat",
-        "added": "ajoutés",
-        "updated": "mis à jour",
-        "removed": "retirés",
-        "unchanged": "inchangés",
-        "already": "déjà indexés",
-        "failed": "en échec",
         "nothing_new": "Rien de nouveau : tout cela était déjà indexé.",
         "errors": "Erreurs",
         "pasted": "texte collé",
@@ -82,7 +83,8 @@ LABELS: dict[str, dict[str, str]] = {
         "placeholder": "E.g. How much money has OpenAI raised in total?",
         "send": "Send",
         "clear": "Clear chat",
-        "examples": "**Examples** (click to ask)",
+        "examples": "Examples",
+        "examples_how": "click to ask",
         "settings": "Settings",
         "k": "Passages to show (k)",
         "lang": "Interface language",
@@ -94,9 +96,13 @@ LABELS: dict[str, dict[str, str]] = {
         "passages_none": "Ask a question to see the passages found.",
         "sources": "Sources",
         "open": "link",
-        "n_passages": "passages",
-        "n_passage": "passage",
         "no_articles": "No article indexed.",
+        "no_articles_hint": "No article is indexed yet: add some with “Add articles” (files, "
+                            "web addresses or a pasted text), then ask your question.",
+        "no_articles_reply": "I cannot answer: no article is indexed yet. Add some with the "
+                             "“Add articles” panel (.md, .txt, .html or .pdf files, web "
+                             "addresses or a pasted text), then ask your question again.",
+        "placeholder_empty": "Add an article first, then ask your question here",
         "loading": "Loading the index…",
         "error": "Sorry, something went wrong. Please try again in a moment.",
         "bad_input": "This question cannot be handled: please rephrase it.",
@@ -115,12 +121,6 @@ LABELS: dict[str, dict[str, str]] = {
         "add_reading": "Reading the sources…",
         "add_embedding": "Indexing",
         "add_report": "Result",
-        "added": "added",
-        "updated": "updated",
-        "removed": "removed",
-        "unchanged": "unchanged",
-        "already": "already indexed",
-        "failed": "failed",
         "nothing_new": "Nothing new: all of it was already indexed.",
         "errors": "Errors",
         "pasted": "pasted text",
@@ -133,6 +133,32 @@ LABELS: dict[str, dict[str, str]] = {
                "the rest was not read.",
     },
 }
+
+#: Words shown after a count, (one, several) by language; see :func:`counted`.
+COUNTED: dict[str, dict[str, tuple[str, str]]] = {
+    "fr": {"added": ("ajouté", "ajoutés"), "updated": ("mis à jour", "mis à jour"),
+           "removed": ("retiré", "retirés"), "unchanged": ("inchangé", "inchangés"),
+           "already": ("déjà indexé", "déjà indexés"), "failed": ("en échec", "en échec"),
+           "article": ("article", "articles"), "passage": ("passage", "passages")},
+    "en": {"added": ("added", "added"), "updated": ("updated", "updated"),
+           "removed": ("removed", "removed"), "unchanged": ("unchanged", "unchanged"),
+           "already": ("already indexed", "already indexed"), "failed": ("failed", "failed"),
+           "article": ("article", "articles"), "passage": ("passage", "passages")},
+}
+
+
+def counted_word(n: int, key: str, lang: str) -> str:
+    """The word ``key`` for ``n`` things: singular below 2 in French ("0 ajouté",
+    "1 ajouté", "2 ajoutés"), for 1 only in English ("0 articles", "1 article")."""
+    lang = lang if lang in COUNTED else "fr"
+    one, several = COUNTED[lang][key]
+    return one if (n < 2 if lang == "fr" else n == 1) else several
+
+
+def counted(n: int, key: str, lang: str) -> str:
+    """``n`` and its word: "1 ajouté", "3 articles"."""
+    return f"{n} {counted_word(n, key, lang)}"
+
 
 CSS = """
 #header h1 { margin-bottom: 0.2em; }
@@ -164,6 +190,15 @@ CSS = """
 #chat-status .chat-note { margin: 0.3em 0; padding: 0.3em 0.6em; border-radius: 6px;
                           border-left: 3px solid #f59e0b;
                           background: var(--background-fill-secondary); }
+#examples-head .chat-note { margin: 0.3em 0; padding: 0.4em 0.7em; border-radius: 6px;
+                            border-left: 3px solid #3b82f6;
+                            background: var(--background-fill-secondary); }
+/* The chat's own clear button (a trash icon over its top right corner, which the
+   messages' copy icons scrolled under) is hidden: "Clear chat" below does the same. */
+#chat .icon-button-wrapper.top-panel { display: none; }
+/* The file box's label floated over its top left corner, over the upload icon (on two
+   lines when the side panel is narrow): it goes above the box instead. */
+#add-files label[data-testid="block-label"] { position: static; margin: 0 0 0.3em 0; }
 @media (max-width: 700px) {
   #main-row { flex-direction: column; }
   #main-row > div { width: 100% !important; min-width: 0 !important; }
@@ -171,6 +206,24 @@ CSS = """
 }
 """
 
+
+
+#: Puts Gradio's own words (the file box's "Drop File Here", "In queue", the footer) in
+#: the page's language (``lang``: "fr" or "en") rather than the browser's. Gradio 6 has
+#: no Python setting for that (``gr.I18n`` translates an app's own strings, by the
+#: browser's language); its frontend's core module exports ``changeLocale``, which its
+#: Settings panel calls. Should a later Gradio name that module otherwise, its words
+#: stay in the browser's language and the console says so once.
+GRADIO_LOCALE_JS = """async (lang) => {
+  try {
+    const core = performance.getEntriesByType("resource").map((e) => e.name)
+      .find((name) => /\\/assets\\/core-[\\w-]+\\.js$/.test(name));
+    if (!core) throw new Error("Gradio's core module was not found");
+    await (await import(core)).changeLocale(lang === "en" ? "en" : "fr");
+  } catch (e) {
+    console.warn("Gradio's own words are left in the browser's language:", e);
+  }
+}"""
 
 
 def lang_of(value: object) -> str:

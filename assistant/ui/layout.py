@@ -13,7 +13,7 @@ from ..feeds_panel import FeedsPanel
 from ..settings import Settings
 from ..web_guard import LoginGuard, LoginPageGuard, LoginThrottle
 from .handlers import RELABELLED, Handlers
-from .labels import CSS, EXAMPLES, LABELS, MAX_K_UI
+from .labels import CSS, EXAMPLES, GRADIO_LOCALE_JS, LABELS, MAX_K_UI
 from .messages import localized
 from .render import esc, header, passages_html
 
@@ -27,7 +27,13 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     t0 = LABELS["fr"]
     c: dict[str, Any] = {}  # the components, by the names the handlers use
     with gr.Blocks(title="Assistant actualités · News assistant", fill_width=True) as demo:
-        history = gr.State([])
+        c["history"] = gr.State([])
+        # Kept in this browser across a reload: the interface language (under a fixed
+        # key, as it is no secret: it survives a restart of the app too) and the
+        # conversation (under this process's key: a restart forgets it).
+        c["saved_lang"] = gr.BrowserState("fr", storage_key="assistant-ui-language",
+                                          secret="assistant-ui-language")
+        c["saved_chat"] = gr.BrowserState(None, storage_key="assistant-conversation")
         c["header"] = gr.Markdown(header("fr"), elem_id="header")
         with gr.Row(equal_height=False, elem_id="main-row"):
             with gr.Column(scale=3, min_width=320):
@@ -46,10 +52,10 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     c["send"] = gr.Button(t0["send"], variant="primary", scale=1, min_width=90,
                                           elem_id="send")
                 c["status"] = gr.HTML("", elem_id="chat-status")
-                c["examples"] = gr.Markdown(t0["examples"])
-                with gr.Row(elem_id="examples-row"):
-                    example_buttons = [gr.Button(q, size="sm", variant="secondary", min_width=150)
-                                       for q in EXAMPLES]
+                c["examples"] = gr.HTML(h.examples_head("fr"), elem_id="examples-head")
+                with gr.Row(elem_id="examples-row") as c["examples_row"]:
+                    c["example_buttons"] = [gr.Button(q, size="sm", variant="secondary",
+                                                      min_width=150) for q in EXAMPLES]
                 c["clear"] = gr.Button(t0["clear"], size="sm", variant="secondary",
                                        elem_id="clear")
                 with gr.Accordion(t0["passages"], open=False, elem_id="passages-acc") as acc:
@@ -80,38 +86,66 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                                                elem_id="add-text")
                     c["add_btn"] = gr.Button(t0["add_btn"], variant="primary", size="sm",
                                              elem_id="add-btn")
-                    add_report = gr.HTML(f'<div class="add-report"><p class="art-meta">'
-                                         f'{esc(t0["add_none"])}</p></div>', elem_id="add-report")
-
-        ui: dict[str, Any] = {"api_visibility": "private"}
-        ins = [c["msg"], c["chatbot"], history, c["k"], c["lang"]]
-        outs = [c["msg"], c["chatbot"], history, c["found"], c["mode"], c["status"]]
-        turn, options = chat_events(h)
-        c["msg"].submit(turn, ins, outs, **options, **ui)
-        c["send"].click(turn, ins, outs, **options, **ui)
-        for b in example_buttons:
-            b.click(lambda q: q, b, c["msg"], queue=False, **ui).then(turn, ins, outs,
-                                                                       **options, **ui)
-        c["clear"].click(h.clear, [c["lang"]], [c["chatbot"], history, c["found"], c["status"]],
-                         queue=False, **ui)
-        c["refresh"].click(h.reload_articles, [c["lang"]], [c["articles"]], **ui)
-        # One refresh at a time, apart from the chat's workers: questions go on meanwhile.
-        # preprocess=False: gr.File's preprocessing leaves an empty temporary file
-        # behind per upload, under a name it forgets; the handler takes the raw
-        # payload (uploads already checked to be in Gradio's upload folder).
-        boxes = [c["add_files"], c["add_urls"], c["add_title"], c["add_text"]]
-        c["add_btn"].click(h.add_articles, [*boxes, c["lang"]], [add_report, c["articles"], *boxes],
-                           concurrency_limit=1, concurrency_id="add-articles",
-                           show_progress_on=[add_report], preprocess=False, **ui)
-        c["add_files"].upload(h.check_uploads, [c["add_files"], c["lang"]], [add_report],
-                              queue=False, preprocess=False, **ui)
-        c["lang"].change(lambda lang: {c[n]: v for n, v in h.set_language(lang).items()},
-                         [c["lang"]], [c[n] for n in RELABELLED], queue=False, **ui)
-        demo.load(h.load_articles, [c["lang"]], [c["articles"]], **ui)
-        c["feeds_wiring"](demo)
+                    c["add_report"] = gr.HTML(f'<div class="add-report"><p class="art-meta">'
+                                              f'{esc(t0["add_none"])}</p></div>',
+                                              elem_id="add-report")
+        wire_chat(h, c)
+        wire_page(demo, h, c)
         gr.api(h.chat_api, api_name="chat")
         gr.api(h.retrieve_api, api_name="retrieve")
     return demo
+
+
+#: Private events (not in the API): the page's own wiring.
+UI: dict[str, Any] = {"api_visibility": "private"}
+
+
+def wire_chat(h: Handlers, c: dict[str, Any]) -> None:
+    """The chat's events: a turn on Enter, Send or an example, each then saved in the
+    browser; the clear buttons (ours, and the chat's own, hidden by the CSS)."""
+    ins = [c["msg"], c["chatbot"], c["history"], c["k"], c["lang"]]
+    outs = [c["msg"], c["chatbot"], c["history"], c["found"], c["mode"], c["status"]]
+    turn, options = chat_events(h)
+    save = {"fn": h.remember, "inputs": [c["chatbot"], c["history"]],
+            "outputs": [c["saved_chat"]], "queue": False, **UI}
+    c["msg"].submit(turn, ins, outs, **options, **UI).then(**save)
+    c["send"].click(turn, ins, outs, **options, **UI).then(**save)
+    for b in c["example_buttons"]:
+        b.click(lambda q: q, b, c["msg"], queue=False, **UI).then(
+            turn, ins, outs, **options, **UI).then(**save)
+    cleared = [c["chatbot"], c["history"], c["found"], c["status"]]
+    for event in (c["clear"].click, c["chatbot"].clear):
+        event(h.clear, [c["lang"]], cleared, queue=False, **UI).then(**save)
+
+
+def wire_page(demo: gr.Blocks, h: Handlers, c: dict[str, Any]) -> None:
+    """The rest: on load, the language and conversation this browser kept, then the
+    article list; the language switch (saved); the Add articles panel; the feeds."""
+    corpus = {"fn": h.corpus_state, "inputs": [c["lang"]],
+              "outputs": [c["examples"], c["examples_row"], c["msg"]], "queue": False, **UI}
+    # Gradio's own words (file box, footer) in the page's language, not the browser's.
+    demo.load(None, [c["saved_lang"]], None, js=GRADIO_LOCALE_JS, **UI)
+    c["lang"].change(None, [c["lang"]], None, js=GRADIO_LOCALE_JS, **UI)
+    loaded = demo.load(h.restore, [c["saved_lang"], c["saved_chat"]],
+                       [c["lang"], c["chatbot"], c["history"]], queue=False, **UI)
+    loaded.then(h.load_articles, [c["lang"]], [c["articles"]], **UI).then(**corpus)
+    c["lang"].input(lambda lang: lang, [c["lang"]], [c["saved_lang"]], queue=False, **UI)
+    c["lang"].change(lambda lang: {c[n]: v for n, v in h.set_language(lang).items()},
+                     [c["lang"]], [c[n] for n in RELABELLED], queue=False, **UI)
+    c["refresh"].click(h.reload_articles, [c["lang"]], [c["articles"]], **UI).then(**corpus)
+    # One refresh at a time, apart from the chat's workers: questions go on meanwhile.
+    # preprocess=False: gr.File's preprocessing leaves an empty temporary file
+    # behind per upload, under a name it forgets; the handler takes the raw
+    # payload (uploads already checked to be in Gradio's upload folder).
+    boxes = [c["add_files"], c["add_urls"], c["add_title"], c["add_text"]]
+    c["add_btn"].click(h.add_articles, [*boxes, c["lang"]],
+                       [c["add_report"], c["articles"], *boxes],
+                       concurrency_limit=1, concurrency_id="add-articles",
+                       show_progress_on=[c["add_report"]], preprocess=False, **UI
+                       ).then(**corpus)
+    c["add_files"].upload(h.check_uploads, [c["add_files"], c["lang"]], [c["add_report"]],
+                          queue=False, preprocess=False, **UI)
+    c["feeds_wiring"](loaded)
 
 
 def chat_events(h: Handlers) -> tuple[Callable[..., Any], dict[str, Any]]:
@@ -148,15 +182,15 @@ def feeds_part(assistant: Assistant, c: dict[str, Any]) -> None:
             remove = c["feed_remove"] = gr.Button(t["remove"], size="sm")
         box = gr.HTML(elem_id="feeds")
 
-    def wire(demo: gr.Blocks) -> None:
-        ui: dict[str, Any] = {"api_visibility": "private"}
+    def wire(loaded: Any) -> None:
+        """Wired once the page exists; ``loaded``: the page's load event (language set)."""
         # A small file's read and write: not queued behind the chat's workers.
         add.click(lambda u, lg: feeds.add(u, _lang(lg)), [url, c["lang"]], [box],
-                  queue=False, **ui)
+                  queue=False, **UI)
         remove.click(lambda u, lg: feeds.remove(u, _lang(lg)), [url, c["lang"]], [box],
-                     queue=False, **ui)
-        for event in (demo.load, c["lang"].change):
-            event(lambda lg: feeds.html(_lang(lg)), [c["lang"]], [box], **ui)
+                     queue=False, **UI)
+        for event in (loaded.then, c["lang"].change):
+            event(lambda lg: feeds.html(_lang(lg)), [c["lang"]], [box], **UI)
 
     c["feeds_wiring"] = wire
 

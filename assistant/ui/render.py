@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import bare_message
 from ..metadata import web_url
-from .labels import LABELS, MAX_REPORT_IDS
+from .labels import LABELS, MAX_REPORT_IDS, counted, counted_word
 from .messages import localized
 
 if TYPE_CHECKING:
@@ -97,13 +97,14 @@ def answer_markdown(answer: Answer, lang: str = "fr", text: str | None = None) -
     return f"{body}\n\n{sources}" if sources else body
 
 
-def _content_text(content: Any) -> str:
+def content_text(content: Any) -> str:
+    """The text of a chat message's content (a string, a part, or a list of parts)."""
     if isinstance(content, str):
         return content
     if isinstance(content, dict):
         return str(content.get("text") or content.get("content") or "")
     if isinstance(content, list | tuple):
-        return " ".join(_content_text(c) for c in content)
+        return " ".join(content_text(c) for c in content)
     return ""
 
 
@@ -118,13 +119,13 @@ def plain_history(history: Any) -> list[dict]:
         elif isinstance(msg, list | tuple) and len(msg) == 2:  # old [user, bot] pairs
             for role, content in zip(("user", "assistant"), msg, strict=True):
                 if content:
-                    out.append({"role": role, "content": _content_text(content)})
+                    out.append({"role": role, "content": content_text(content)})
             continue
         else:
             continue
         if role not in ("user", "assistant"):
             continue
-        text = _content_text(content).split(SOURCES_MARK, 1)[0]
+        text = content_text(content).split(SOURCES_MARK, 1)[0]
         text = html.unescape(text).strip()
         if text:
             out.append({"role": role, "content": text})
@@ -152,10 +153,10 @@ def articles_html(rows: list[dict] | None, lang: str) -> str:
     items = []
     for r in rows:
         meta = [esc(x) for x in (r["published"], r["language"]) if x]
-        meta.append(f'{r["passages"]} {t["n_passage" if r["passages"] == 1 else "n_passages"]}')
+        meta.append(counted(int(r["passages"]), "passage", lang))
         items.append(f'<li><b>{esc(r["title"])}</b><br>'
                      f'<span class="art-meta">{" · ".join(meta)}</span></li>')
-    return (f'<div class="articles"><p class="art-meta">{len(rows)} article(s)</p>'
+    return (f'<div class="articles"><p class="art-meta">{counted(len(rows), "article", lang)}</p>'
             f'<ul>{"".join(items)}</ul></div>')
 
 
@@ -199,13 +200,13 @@ def report_html(report: RefreshReport, lang: str, titles: dict[str, str] | None 
     if report.changed or already or failed:
         counts = [(key, len(ids)) for key, ids in groups]
         counts += [("already", len(already)), ("failed", failed)]
-        shown = " · ".join(f"{n} {t[key]}" for key, n in counts if n or key == "added")
+        shown = " · ".join(counted(n, key, lang) for key, n in counts if n or key == "added")
         parts.append(f'<p class="add-counts"><b>{t["add_report"]}</b>{colon} {shown}</p>')
-        items = [f'<li class="add-{key}">{t[key]}{colon} {_ids(ids, titles)}</li>'
-                 for key, ids in groups if ids]
+        items = [f'<li class="add-{key}">{counted_word(len(ids), key, lang)}{colon} '
+                 f'{_ids(ids, titles)}</li>' for key, ids in groups if ids]
         if already:
-            items.append(f'<li class="add-already">{t["already"]}{colon} '
-                         f'{_ids(already, {})}</li>')
+            items.append(f'<li class="add-already">{counted_word(len(already), "already", lang)}'
+                         f'{colon} {_ids(already, {})}</li>')
         parts.append(f'<ul>{"".join(items)}</ul>' if items else "")
     elif report.unchanged and not report.errors:  # given, read, and nothing new in it
         parts.append(f'<p class="add-counts">{esc(t["nothing_new"])}</p>')

@@ -100,7 +100,7 @@ def test_passages_html_lists_scores_or_says_none() -> None:
 def test_articles_html_lists_rows_or_says_why_not() -> None:
     rows = [{"title": HOSTILE, "published": "2024", "language": "fr", "passages": 3}]
     out = articles_html(rows, "en")
-    assert "1 article(s)" in out and "3 passages" in out and "<img" not in out
+    assert ">1 article<" in out and "3 passages" in out and "<img" not in out
     assert LABELS["fr"]["no_articles"] in articles_html([], "fr")
     one = articles_html([{**rows[0], "passages": 1}], "fr")
     assert "1 passage<" in one and "1 passages" not in one
@@ -121,11 +121,11 @@ def test_report_html_counts_and_names_by_title() -> None:
 
 def test_a_failure_is_counted_as_failed_not_unchanged() -> None:
     # A refresh counts the corpus's other articles as unchanged: a failed address
-    # once read "0 ajoutés · … · 1 inchangés".
+    # once read "0 ajouté · … · 1 inchangé".
     report = RefreshReport(unchanged=["seed"], errors=[
         ("https://x.invalid/a", "cannot resolve host 'x.invalid'")])
     out = report_html(report, "fr")
-    assert "<b>Résultat</b> : 0 ajoutés · 1 en échec</p>" in out and "inchangés" not in out
+    assert "<b>Résultat</b> : 0 ajouté · 1 en échec</p>" in out and "inchangé" not in out
     # Read, and nothing new in it: said so, without counting the corpus.
     assert LABELS["en"]["nothing_new"] in report_html(RefreshReport(unchanged=["a"]), "en")
 
@@ -134,6 +134,30 @@ def test_report_html_names_what_was_already_indexed() -> None:
     out = report_html(AddReport(unchanged=["a", "b"], already=["note.md", HOSTILE]), "en")
     assert "Result</b>: 0 added · 2 already indexed</p>" in out
     assert '<li class="add-already">already indexed: note.md, &lt;img' in out
+
+
+def test_counts_take_the_singular_or_the_plural() -> None:
+    # A new user read "1 ajoutés", "1 déjà indexés" and "3 article(s)".
+    one = report_html(AddReport(added=["a"], already=["x.md"]), "fr", {"a": "Titre A"})
+    assert "<b>Résultat</b> : 1 ajouté · 1 déjà indexé</p>" in one
+    assert '<li class="add-added">ajouté : Titre A</li>' in one
+    assert '<li class="add-already">déjà indexé : x.md</li>' in one
+    many = AddReport(added=["a", "b"], updated=["c"], removed=["d", "e"],
+                     already=["x.md", "y.md"], errors=[("z", "no")])
+    two = report_html(many, "fr")
+    assert ("<b>Résultat</b> : 2 ajoutés · 1 mis à jour · 2 retirés · 2 déjà indexés · "
+            "1 en échec</p>") in two
+    assert '<li class="add-added">ajoutés : a, b</li>' in two
+    assert '<li class="add-removed">retirés : d, e</li>' in two
+    assert ("<b>Result</b>: 2 added · 1 updated · 2 removed · 2 already indexed · "
+            "1 failed</p>") in report_html(many, "en")
+    row = {"title": "T", "published": "", "language": "fr", "passages": 1}
+    for lang in ("fr", "en"):
+        assert ">1 article<" in articles_html([row], lang) and "(s)" not in articles_html(
+            [row], lang)
+        assert ">2 articles<" in articles_html([row, {**row, "passages": 0}], lang)
+    assert "0 passage<" in articles_html([{**row, "passages": 0}], "fr")  # French: 0, 1
+    assert "0 passages<" in articles_html([{**row, "passages": 0}], "en")
 
 
 def test_fetch_errors_are_shown_in_the_pages_language() -> None:
@@ -172,6 +196,10 @@ def test_header_and_mode_lines() -> None:
 
 # -- the handlers, over a fake assistant ---------------------------------------------
 
+ROWS = [{"article_id": "a", "title": "Titre A", "published": "2024", "language": "fr",
+         "passages": 2}]
+
+
 class FakeAssistant:
     """Answers from DOC; streams the text first when asked to (as an LLM would)."""
 
@@ -181,6 +209,7 @@ class FakeAssistant:
         self.stream = False
         self.saved: list[tuple[str, str]] = []
         self.report = RefreshReport(added=["a"])  # what refresh() returns
+        self.rows = list(ROWS)  # what articles() returns
 
     def chat(self, question: str, history: list | None = None,
              k: int | None = None) -> Iterator[str | Reply]:
@@ -208,8 +237,7 @@ class FakeAssistant:
         return [DOC]
 
     def articles(self) -> list[dict]:
-        return [{"article_id": "a", "title": "Titre A", "published": "2024", "language": "fr",
-                 "passages": 2}]
+        return list(self.rows)
 
     def add_text(self, title: str, text: str) -> str:
         self.saved.append((title, text))
@@ -270,6 +298,112 @@ def test_an_empty_question_leaves_the_chat_and_says_so_on_the_status_line(
         assert box == "" and all(x == {"__type__": "update"} for x in kept)  # all left as is
         assert status == f'<p class="chat-note">{MESSAGES[lang]["empty"]}</p>'
     assert fake.calls == []  # nothing asked
+
+
+class Request:
+    """What the handlers read of a gr.Request: the browser tab's session."""
+
+    def __init__(self, session_hash: str):
+        self.session_hash = session_hash
+
+
+def test_a_double_submit_neither_answers_twice_nor_says_the_question_is_empty(
+        h: Handlers, fake: FakeAssistant) -> None:
+    # Click, click, Enter: one answer came, then the status line said "Posez une
+    # question sur les articles indexés." as if nothing had been asked.
+    import gradio as gr
+    from gradio.helpers import special_args
+
+    from assistant.ui.session import Turns
+
+    now = [100.0]
+    h.turns = Turns(grace=2.0, clock=lambda: now[0])
+    tab, other = Request("tab"), Request("other")
+    skipped = (gr.skip(),) * 6
+    fake.stream = True  # a turn that runs while the other submits come
+    running = h.respond("Q ?", [], [], 2, "fr", tab)  # type: ignore[arg-type]
+    next(running)  # the question is shown, the answer is on its way
+    assert h.respond_whole("", [], [], 2, "fr", tab) == skipped  # type: ignore[arg-type]
+    assert h.respond_whole("Q ?", [], [], 2, "fr", tab) == skipped  # type: ignore[arg-type]
+    *_, answered = running
+    assert SOURCES_MARK in answered[1][-1]["content"] and answered[5] == ""
+    now[0] += 1.5  # the Enter arriving just after the answer
+    assert h.respond_whole("  ", [], [], 2, "fr", tab) == skipped  # type: ignore[arg-type]
+    assert h.respond_whole("Q ?", [], [], 2, "fr", tab) == skipped  # type: ignore[arg-type]
+    assert [c[0] for c in fake.calls] == ["Q ?"]  # asked once
+    empty = f'<p class="chat-note">{MESSAGES["fr"]["empty"]}</p>'
+    assert h.respond_whole("", [], [], 2, "fr", other)[5] == empty  # type: ignore[arg-type]
+    now[0] += 1.0  # later, an empty submit is an empty question again
+    assert h.respond_whole("", [], [], 2, "fr", tab)[5] == empty  # type: ignore[arg-type]
+    *_, again = h.respond("Q ?", [], [], 2, "fr", tab)  # type: ignore[arg-type]
+    assert SOURCES_MARK in again[1][-1]["content"] and len(fake.calls) == 2
+    # Gradio gives the handlers the request, whose session tells the tabs apart.
+    for fn in (h.respond, h.respond_whole):
+        args, *_ = special_args(fn, inputs=["Q", [], [], 2, "fr"], request=tab)  # type: ignore[arg-type]
+        assert args[-1] is tab
+
+
+def test_with_no_article_indexed_the_page_says_how_to_add_one(
+        h: Handlers, fake: FakeAssistant) -> None:
+    # The example buttons asked about the seed article, and asking answered "Les
+    # articles indexés ne répondent pas…" as if there were articles.
+    fake.rows = []
+    assert LABELS["fr"]["no_articles"] in h.load_articles("fr")
+    head, row, box = h.corpus_state("fr")
+    assert LABELS["fr"]["no_articles_hint"] in head and "chat-note" in head
+    assert row["visible"] is False and box["placeholder"] == LABELS["fr"]["placeholder_empty"]
+    assert "OpenAI" not in box["placeholder"]
+    english = h.set_language("en")
+    assert LABELS["en"]["no_articles_hint"] in english["examples"]
+    assert english["msg"]["placeholder"] == LABELS["en"]["placeholder_empty"]
+    chat = [{"role": "user", "content": "Q0"}, {"role": "assistant", "content": "R0"}]
+    *_, last = h.respond("Combien OpenAI a-t-il levé ?", chat, chat, 2, "en")
+    box_text, shown, history, found, mode, _ = last
+    assert shown[:2] == chat and shown[-1] == {
+        "role": "assistant", "content": esc(LABELS["en"]["no_articles_reply"])}
+    assert history == chat and fake.calls == []  # nothing asked; no answer in the history
+    assert found == mode == {"__type__": "update"} and box_text == ""
+    # An article added (here or by another process): asked again, examples back.
+    fake.rows = ROWS
+    *_, last = h.respond("Combien OpenAI a-t-il levé ?", [], [], 2, "fr")
+    assert SOURCES_MARK in last[1][-1]["content"] and len(fake.calls) == 1
+    head, row, box = h.corpus_state("fr")
+    assert LABELS["fr"]["examples"] in head and row["visible"] is True
+    assert box["placeholder"] == LABELS["fr"]["placeholder"]
+
+
+def test_the_language_and_conversation_come_back_from_the_browser(h: Handlers) -> None:
+    # A reload went back to French (and lost the conversation).
+    from assistant.ui.session import MAX_SAVED_MESSAGES
+
+    chat = [{"role": "user", "content": [{"type": "text", "text": "Q ?"}]},  # as Gradio gives
+            {"role": "assistant", "content": f"R [1]\n\n{SOURCES_MARK}x</div>"}]
+    history = [{"role": "user", "content": "Q ?"}, {"role": "assistant", "content": "R [1]"}]
+    saved = h.remember(chat, history)
+    assert saved == {"chat": [{"role": "user", "content": "Q ?"}, chat[1]], "history": history}
+    assert h.restore("en", saved) == ("en", saved["chat"], history)
+    # What the browser's storage holds is the user's to change: anything odd is dropped.
+    assert h.restore("de", "junk") == ("fr", [], [])
+    assert h.restore(None, None) == ("fr", [], [])
+    odd = {"chat": [{"role": "system", "content": "x"}, 42, {"role": "user", "content": "ok"}],
+           "history": "nope"}
+    assert h.restore("fr", odd) == ("fr", [{"role": "user", "content": "ok"}], [])
+    long = [{"role": "user", "content": str(i)} for i in range(MAX_SAVED_MESSAGES + 5)]
+    assert h.remember(long, [])["chat"] == long[5:]  # the latest kept
+    # The page keeps both in the browser: the language under a key that survives a
+    # restart of the app, the conversation under this process's own.
+    from assistant.ui import build_app
+
+    kept = {b.storage_key: b for b in build_app(h.assistant).blocks.values()
+            if isinstance(b, gr_browser_state())}
+    assert set(kept) == {"assistant-ui-language", "assistant-conversation"}
+    assert kept["assistant-ui-language"].secret == "assistant-ui-language"
+
+
+def gr_browser_state() -> type:
+    import gradio as gr
+
+    return gr.BrowserState
 
 
 def test_a_question_over_the_limit_says_it_was_cut(h: Handlers, fake: FakeAssistant) -> None:
