@@ -149,18 +149,17 @@ class ExtractiveAnswerer(SentenceSignals):
         picks: list[list[tuple[int, Sentence]]] = []
         missed: list[str] = []
         items: list[str] = []
-        for part in parts:
+        for i, part in enumerate(parts):
             copies = [replace(s) for s in base]  # they share what is worked out once
             got = self._select(part, copies, passages, turns)
             turns.append({"role": "user", "content": part})
             if got and names:
-                name = fold(names[len(picks) + len(missed)])
-                got = [s for s in got if name in fold(s.text)] or got
+                got = [s for s in got if fold(names[i]) in fold(s.text)] or got
             if got:
                 at = {id(c): n for n, c in enumerate(copies)}
                 picks.append(sorted(((at[id(s)], s) for s in got), key=lambda p: -p[1].likely))
                 if names and (it := self._item(part, got, passages, lang)):
-                    items.append(f"{names[len(picks) + len(missed) - 1]}{COLON[lang]}{it}")
+                    items.append(f"{names[i]}{COLON[lang]}{it}")
             else:
                 missed.append(part)
         if not picks:
