@@ -7,8 +7,8 @@ it holds the names the question asks about, whether it holds the kind of thing
 asked for (an amount, a date, a number, a name), and where its passage ranked.
 The weights are fitted on the tuning half of the development questions
 (``benchmarks/fit_answerer.py``), never set by hand, and stored beside this module
-(``answer_model.json``, ``rerank_model.json``). The retriever's rerank orders its
-pool by the passage model; the sentence model's best probability is one of its
+(``answer_model.json``, ``rerank_model.json``; the rerank with a ranking objective,
+:func:`fit_pairwise`). The retriever's rerank orders its pool by the passage model; the sentence model's best probability is one of its
 features. (A refusal threshold on the sentence model was tried: its best-sentence
 probability had the same spread for answerable and unanswerable tuning questions,
 so the extractive answerer keeps its checks.)
@@ -126,6 +126,34 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0,
         if float(np.abs(step).max()) < 1e-8:
             break
     return w[:-1], float(w[-1]), mean, scale
+
+
+def fit_pairwise(groups: list[tuple[np.ndarray, np.ndarray]], l2: float = 1.0,
+                 ) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
+    """(weights, bias, mean, scale) of a ranking model: a logistic regression on the
+    differences between each answering row and each other row of the same group
+    (a question's pool), so the weights order rows within a question instead of
+    telling questions apart. The bias and the weights' size then come from one
+    logistic fit of the ranking score on the labels (Platt scaling), so the output
+    stays a probability. ``groups``: (features, 0/1 labels) per question."""
+    x = np.vstack([g for g, _ in groups])
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    dx, dy = [], []
+    for g, y in groups:
+        gs = (g - mean) / scale
+        for i in np.flatnonzero(y == 1):
+            for j in np.flatnonzero(y == 0):
+                dx += [gs[i] - gs[j], gs[j] - gs[i]]
+                dy += [1.0, 0.0]
+    if not dx:
+        return np.zeros(x.shape[1]), 0.0, mean, scale
+    w, _, _, s2 = fit_logistic(np.array(dx), np.array(dy), l2=l2)
+    w = w / s2  # the differences' own standardisation, folded back (their mean is 0)
+    score = ((x - mean) / scale) @ w
+    y_all = np.concatenate([y for _, y in groups])
+    a, b, m3, s3 = fit_logistic(score[:, None], y_all, l2=0.0)
+    return w * (a[0] / s3[0]), float(b - a[0] * m3[0] / s3[0]), mean, scale
 
 
 def log_loss(p: np.ndarray, y: np.ndarray) -> float:

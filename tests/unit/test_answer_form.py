@@ -197,6 +197,34 @@ def test_fit_logistic_separates_a_simple_signal() -> None:
     assert ((model.probabilities(x) > 0.5) == (y > 0.5)).mean() > 0.95
 
 
+def test_fit_pairwise_orders_within_each_question_not_across() -> None:
+    # Feature 0 moves every row of a question alike (one question's pool scores
+    # high on it, another's low) and is higher where the question has more answering
+    # rows; feature 1 tells the answering row from the others inside a question.
+    # A ranking fit weighs feature 1 only; a row-at-a-time fit leans on feature 0.
+    import numpy as np
+
+    from assistant.sentence_model import SentenceModel, fit_logistic, fit_pairwise
+
+    rng = np.random.default_rng(1)
+    groups = []
+    for _ in range(60):
+        n_pos = int(rng.integers(1, 4))
+        y = np.array([1.0] * n_pos + [0.0] * 8)
+        x = np.column_stack([np.full(len(y), 2.0 * n_pos + rng.normal()),
+                             y * 1.0 + rng.normal(scale=0.8, size=len(y))])
+        groups.append((x, y))
+    w, b, mean, scale = fit_pairwise(groups)
+    assert abs(w[0]) < 0.1 * abs(w[1])
+    x_all = np.vstack([g for g, _ in groups])
+    y_all = np.concatenate([y for _, y in groups])
+    wp, _, _, _ = fit_logistic(x_all, y_all)
+    assert abs(wp[0]) > 0.2 * abs(wp[1])
+    p = SentenceModel(list(w), b, list(mean), list(scale)).probabilities(x_all)
+    assert ((p > 0) & (p < 1)).all()
+    assert abs(p.mean() - y_all.mean()) < 0.05  # calibrated: a probability, not a score
+
+
 def test_room_after_the_checks_goes_to_the_sentence_models_likeliest() -> None:
     # The best sentence answers; room is left for one more of two long ones. The
     # sentence model picks which: one that leans on the passage's rank either way.
