@@ -8,10 +8,11 @@ asked for (an amount, a date, a number, a name), and where its passage ranked.
 The weights are fitted on the tuning half of the development questions
 (``benchmarks/fit_answerer.py``), never set by hand, and stored beside this module
 (``answer_model.json``, ``rerank_model.json``; the rerank with a ranking objective,
-:func:`fit_pairwise`). The retriever's rerank orders its pool by the passage model; the sentence model's best probability is one of its
-features. (A refusal threshold on the sentence model was tried: its best-sentence
-probability had the same spread for answerable and unanswerable tuning questions,
-so the extractive answerer keeps its checks.)
+:func:`fit_pairwise`). The retriever's rerank orders its pool by the passage model;
+the sentence model's best probability is one of its features. (A refusal threshold
+on the sentence model was tried: its best-sentence probability had the same spread
+for answerable and unanswerable tuning questions, so the extractive answerer keeps
+its checks.)
 """
 
 from __future__ import annotations
