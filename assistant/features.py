@@ -12,6 +12,7 @@ sees the same passages question after question (100 → 18 ms a question).
 from __future__ import annotations
 
 import functools
+import math
 import re
 from dataclasses import replace
 
@@ -181,7 +182,8 @@ class SentenceSignals:
         probs = self.model.probabilities(x) if len(x) else np.zeros(0)
         lang = detect_language(question)
         period = question_period(question)
-        sim, lex, names = (FEATURES.index(f) for f in ("sim", "lex", "names"))
+        sim, lex, names, plain, soft = (FEATURES.index(f) for f in (
+            "sim", "lex", "names", "sim_plain", "soft"))
         newer = recency([str(d.metadata.get("published") or "") for d in passages])
         latest = float(asks_latest(question))
         rows = []
@@ -197,7 +199,10 @@ class SentenceSignals:
                          max((x[i, names] for i in mine), default=0.0),
                          cross, cross * rr[2], cross * rr[0],
                          float(in_period(str(doc.metadata.get("published") or ""), period)),
-                         latest * newer[n]])
+                         latest * newer[n],
+                         max((x[i, plain] for i in mine), default=0.0),
+                         max((x[i, soft] for i in mine), default=0.0),
+                         math.log1p(len(doc.page_content))])
         return np.array(rows, dtype=float).reshape(len(passages), len(PASSAGE_FEATURES))
 
     def _holds(self, text: str) -> set[str]:
