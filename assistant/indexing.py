@@ -62,7 +62,7 @@ class RefreshReport:
 
 #: Bumped when chunk_metadata gains fields or articles are cut differently: passages
 #: of an older version are re-indexed.
-META_VERSION = 6
+META_VERSION = 7  # 7: the article's key names in each passage's header
 
 def index_hash(article: Article, chunks: list[Chunk]) -> str:
     """What an article's passages were made of: its content and how it was cut. A
@@ -93,6 +93,7 @@ def chunk_metadata(article: Article, chunk: Chunk, n_chunks: int, digest: str = 
         "chunk_id": chunk.id,
         "position": chunk.position,
         "section": chunk.section,
+        "names": chunk.names,
         "article_hash": digest or article.content_hash,
         "n_chunks": n_chunks,
         "meta_version": META_VERSION,

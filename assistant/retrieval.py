@@ -309,7 +309,7 @@ def where_clause(where: dict | None) -> dict | None:
 def _indexed(hit: Hit) -> str:
     md = hit.metadata
     return indexed_text(str(md.get("section") or ""), hit.text, str(md.get("title") or ""),
-                        str(md.get("published") or ""))
+                        str(md.get("published") or ""), str(md.get("names") or ""))
 
 
 def _document(hit: Hit, score: float) -> Document:
@@ -319,4 +319,4 @@ def _document(hit: Hit, score: float) -> Document:
 
 
 #: Metadata kept in the index for bookkeeping, not shown with a passage.
-_INTERNAL = frozenset({"article_hash", "corpus", "meta_version"})
+_INTERNAL = frozenset({"article_hash", "corpus", "meta_version", "names"})

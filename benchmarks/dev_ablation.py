@@ -28,6 +28,7 @@ from assistant import lexicon as lexicon_module
 from assistant import scoring as scoring_module
 from assistant.evaluation import evaluate, evidence_recall, history_messages
 from assistant.retrieval import Leg, Retriever
+from assistant.sentence_model import PASSAGE_FEATURES
 
 
 def recall(retriever: Retriever, items: list[dict], k: int = 3) -> dict[str, float]:
@@ -57,6 +58,18 @@ def retrieval_configs(a) -> list[tuple[str, Retriever]]:
         base: dict[str, Any] = {"passage_scorer": scorer, "lexicon": a.lexicon}
         return make(keys, **{**base, **switches})
 
+    def neutral(*names: str) -> Any:
+        """The fitted rerank with ``names`` held at their training mean (no say)."""
+        model = a.answerer.rerank_model
+
+        def score(question: str, docs: list, history: list | None = None) -> list[float]:
+            x = a.answerer.passage_features(question, docs, history)
+            for name in names:
+                col = PASSAGE_FEATURES.index(name)
+                x[:, col] = model.mean[col]
+            return [float(p) for p in model.probabilities(x)]
+        return score
+
     return [
         ("previous main's legs (BM25 + MiniLM + USE), no rerank",
          make(rerank_weight=0.0)),
@@ -69,6 +82,13 @@ def retrieval_configs(a) -> list[tuple[str, Retriever]]:
         ("… without the hand glossary (lexicon only)", ours(glossary=False)),
         ("… neither", ours(glossary=False, lexicon=None)),
         ("… follow-ups not joined", ours(follow_ups=False)),
+        ("… rerank's session-13 signals held at their mean (best_sim_plain, best_soft, "
+         "length)", ours(passage_scorer=neutral("best_sim_plain", "best_soft", "length"))),
+        ("… rerank's names feature held at its mean", ours(passage_scorer=neutral("names"))),
+        ("… rerank's latest-state feature held at its mean",
+         ours(passage_scorer=neutral("latest_newer"))),
+        ("… rerank's month/year feature held at its mean",
+         ours(passage_scorer=neutral("in_period"))),
         ("… lexical rerank instead of the fitted one", ours(passage_scorer=None)),
         ("… no rerank", ours(rerank_weight=0.0)),
     ]

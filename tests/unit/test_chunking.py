@@ -145,3 +145,28 @@ def test_a_hard_wrapped_paragraph_has_no_headings(tmp_path: Path) -> None:
     path = tmp_path / "wrapped.txt"
     path.write_text(wrapped, encoding="utf-8")
     assert {c.section for c in chunk_article(load_article(path))} == {""}
+
+
+def test_every_passage_header_carries_its_articles_key_names() -> None:
+    # The title names no one; the article names Pettifer and Northmoor often, and a
+    # later passage only says "he". Its header (what the search legs read) holds
+    # both names, so a question naming them finds it; its text stays the article's.
+    from assistant.chunking import key_names
+    body = ("A former manager at Northmoor District Council has been jailed. "
+            "Graham Pettifer, 58, pleaded guilty in June. "
+            "Northmoor said the fraud went unnoticed for six years. "
+            "The court heard that Pettifer hid the payments in routine invoices. "
+            "Yesterday the judge spoke. Yesterday it rained. " * 2
+            + " ".join(f"Filler sentence number {n} about the hearing." for n in range(20))
+            + " In total, he diverted £1,342,600.")
+    article = Article(id="fraud", title="Former council manager jailed for £1.3m fraud",
+                      text=body, language="en")
+    names = key_names(body)
+    assert set(names[:2]) == {"Northmoor", "Pettifer"}
+    assert "Yesterday" not in names and "The" not in names  # a sentence's first word
+    chunks = chunk_article(article)
+    last = chunks[-1]
+    assert len(chunks) > 1 and "Pettifer" not in last.text and "diverted" in last.text
+    head = last.indexed_text.split("\n")[0]
+    assert "Pettifer" in head and "Northmoor" in head and article.title in head
+    assert key_names("Une seule mention de Mistral ici.") == []  # seen once: no key name
