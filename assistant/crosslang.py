@@ -172,18 +172,6 @@ def other_year(question: str, text: str) -> bool:
     return bool(asked and years and not asked & years)
 
 
-def question_period(question: str) -> str:
-    """The month ("2024-12") or year ("2024") a question names, as a date prefix; ""."""
-    year = _YEAR.search(question)
-    if not year:
-        return ""
-    months = [m.lower() for m in _MONTHS_FR] + [m.lower() for m in _MONTHS_EN]
-    before = re.findall(r"[\wéèû]+", question[: year.start()].lower())[-1:]
-    if before and before[0] in months:
-        return f"{year.group(1)}-{months.index(before[0]) % 12 + 1:02d}"
-    return year.group(1)
-
-
 #: Words asking for the state of things now, whatever the topic: a newer article
 #: that updates an older one answers them (temporal deixis, not a topic list).
 _LATEST = re.compile(
@@ -204,8 +192,3 @@ def recency(dates: list[str]) -> list[float]:
     if len(known) < 2:
         return [0.5] * len(dates)
     return [known.index(d) / (len(known) - 1) if d else 0.5 for d in dates]
-
-
-def in_period(published: str, period: str) -> bool:
-    """Is an article of date ``published`` ("2024-12-24", "2024-11") within ``period``?"""
-    return bool(period) and str(published or "").startswith(period)

@@ -21,7 +21,7 @@ from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
 from .conversation import contextual_query, is_follow_up, user_turns
-from .crosslang import asks_latest, in_period, question_period, recency
+from .crosslang import asks_latest, recency
 from .glossary import translations
 from .lexical import STOP
 from .lexicon import Lexicon
@@ -181,7 +181,6 @@ class SentenceSignals:
         sentences, x = self.candidates(question, passages, history)
         probs = self.model.probabilities(x) if len(x) else np.zeros(0)
         lang = detect_language(question)
-        period = question_period(question)
         sim, lex, names, plain, soft = (FEATURES.index(f) for f in (
             "sim", "lex", "names", "sim_plain", "soft"))
         newer = recency([str(d.metadata.get("published") or "") for d in passages])
@@ -198,7 +197,6 @@ class SentenceSignals:
                          max((x[i, lex] for i in mine), default=0.0),
                          max((x[i, names] for i in mine), default=0.0),
                          cross, cross * rr[2], cross * rr[0],
-                         float(in_period(str(doc.metadata.get("published") or ""), period)),
                          latest * newer[n],
                          max((x[i, plain] for i in mine), default=0.0),
                          max((x[i, soft] for i in mine), default=0.0),

@@ -56,7 +56,9 @@ PASSAGE_FEATURES = (
     "cross",        # the passage is in another language than the question
     "cross_multi",  # cross × rr_multi: across languages the multilingual leg is the witness
     "cross_bm25",   # cross × rr_bm25
-    "in_period",    # the question names a month or year and the article is of that period
+    # ("in_period", the question names a month or year and the article is of that
+    # period, was removed in session 13: held at its mean, or refitted without it,
+    # the test half read the same or better, and its weight was negative.)
     # how recent the passage's article is among the pool's (0 oldest, 1 newest), when
     # the question asks for the latest state ("now", "dernier"). (Recency alone, for
     # every question, got a weight of about zero and moved no test-half figure.)

@@ -87,8 +87,6 @@ def retrieval_configs(a) -> list[tuple[str, Retriever]]:
         ("… rerank's names feature held at its mean", ours(passage_scorer=neutral("names"))),
         ("… rerank's latest-state feature held at its mean",
          ours(passage_scorer=neutral("latest_newer"))),
-        ("… rerank's month/year feature held at its mean",
-         ours(passage_scorer=neutral("in_period"))),
         ("… lexical rerank instead of the fitted one", ours(passage_scorer=None)),
         ("… no rerank", ours(rerank_weight=0.0)),
     ]

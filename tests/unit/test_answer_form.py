@@ -133,16 +133,6 @@ def test_a_quoted_heading_is_not_run_on_into_the_next_sentence() -> None:
     assert text.endswith("investir. [1]")
 
 
-def test_a_month_or_year_named_in_a_question_is_a_period_of_articles() -> None:
-    from assistant.crosslang import in_period, question_period
-
-    assert question_period("Qui a levé des fonds en décembre 2024 ?") == "2024-12"
-    assert question_period("What did Calloway earn in 2023?") == "2023"
-    assert question_period("Who raised money?") == ""
-    assert in_period("2024-12-24", "2024-12") and not in_period("2024-11", "2024-12")
-    assert in_period("2023-05", "2023") and not in_period("", "")
-
-
 def test_a_question_for_the_latest_state_favours_the_newest_article() -> None:
     from assistant.crosslang import asks_latest, recency
 
