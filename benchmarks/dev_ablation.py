@@ -122,6 +122,15 @@ def answer_configs(a: Any) -> list[tuple[str, list[Patch]]]:
         order = {id(s): n for n, s in enumerate(sentences)}
         return sorted(quoted, key=lambda s: order[id(s)])
 
+    def glossary_covers(self: Any, q: str, contexts: list, across: bool = False,
+                        topics: list | None = None) -> bool:
+        """``_covers`` as before session 13: the glossary's words only."""
+        saved, self.scorer.translate = self.scorer.translate, None
+        try:
+            return covers(self, q, contexts, across, topics)
+        finally:
+            self.scorer.translate = saved
+
     def sentence_names(self: Any, concepts: list, sentence: Any) -> float:
         """``lexical`` as before session 11: a name counts in the sentence, or at
         0.65 in its context (section and sentence before), not in its passage."""
@@ -154,6 +163,8 @@ def answer_configs(a: Any) -> list[tuple[str, list[Patch]]]:
         ("without the cross-language allowance of the checks", [(
             cls, "_covers", lambda self, q, contexts, across=False, topics=None: covers(
                 self, q, contexts, False, topics))]),
+        ("the other language's quotes checked by the glossary's words only (no lexicon)",
+         [(cls, "_covers", glossary_covers)]),
         ("names and numbers only in the quotes (not their passage or title)", [(
             cls, "_covers", lambda self, q, contexts, across=False, topics=None: covers(
                 self, q, contexts, across))]),

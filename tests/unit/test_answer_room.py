@@ -58,3 +58,22 @@ def test_a_count_may_be_written_in_words_in_either_language() -> None:
     assert counts("Quarante stations ouvriront en mai.", {"stations", "station"}, analyzer)
     assert counts("It will open forty stations.", {"stations", "station"}, analyzer)
     assert not counts("Les stations ouvriront en mai.", {"stations", "station"}, analyzer)
+
+
+def test_quotes_in_the_other_language_hold_the_asked_thing_by_a_lexicon_word() -> None:
+    # The glossary goes English → French only; the induced lexicon (here a stand-in)
+    # gives a French word its English neighbours. An English passage about the
+    # player with no word for the thing asked does not answer; one with its
+    # translation does; a word no one translates is no evidence either way.
+    from langchain_core.documents import Document
+    lexicon = {"pointure": ("size",), "buts": ("goals",)}
+    scorer = SentenceScorer(Analyzer(), translate=lambda w: lexicon.get(w, ()))
+    answerer = ExtractiveAnswerer(scorer)
+    text = ("Mateo Rincón joined FC Rheinau for an initial £21 million. "
+            "Rincón scored 19 goals last season.")
+    doc = Document(page_content=text, metadata={"language": "en", "title": "Rincón"})
+    assert answerer.answer("Quelle est la pointure de Mateo Rincón ?", [doc]).refused
+    assert not answerer.answer("Combien de buts Rincón a-t-il marqués ?", [doc]).refused
+    unknown = "Quelle est la gommette de Mateo Rincón ?"
+    assert answerer._covers(unknown, [text], True, [text])
+    assert not answerer._covers("Quelle est la pointure de Mateo Rincón ?", [text], True, [text])
