@@ -140,6 +140,9 @@ GENERIC = {fold(w) for w in (
 _FILLER = {fold(w) for w in (
     "est sont était étaient a ont fait font sera is are was were be been do does did "
     "has have had will would can could le la les l du de des d un une the a an of "
+    # possessive determiners, a closed class the stop list lacks: "what is *its*
+    # flagship product" asks for the product
+    "its his her their our your my leurs "
     "nom name called appelé more less plus moins tech "
     # how the article puts it: "what does the article *call*…" asks for the thing after
     "call calls describe describes described portray portrays portrayed consider "

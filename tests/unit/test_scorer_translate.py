@@ -63,3 +63,11 @@ def test_a_hyphen_and_a_word_in_lower_case_end_a_name() -> None:
 
     assert name_groups("How many staff does the Lyon-based group have?") == [{"lyon"}]
     assert name_groups("Quand le pont Saint-Cyr ouvrira-t-il ?") == [{"saint-cyr"}]
+
+
+def test_a_possessive_is_never_the_thing_asked_for() -> None:
+    # "its", "their", "leurs"… are determiners: the thing asked for is the noun after
+    # (the covers check once asked English quotes for the lexicon's words for "its").
+    assert question_focus("And what is its flagship product?") == "flagship"
+    assert question_focus("What is their valuation now?") == "valuation"
+    assert question_focus("Quels sont leurs objectifs ?") == "objectifs"
