@@ -188,18 +188,17 @@ class SentenceSignals:
         rows = []
         for n, doc in enumerate(passages):
             mine = [i for i, s in enumerate(sentences) if s.passage == n]
+            # each sentence feature's highest value in the passage (0 without sentences)
+            best = x[mine].max(axis=0) if mine else np.zeros(len(FEATURES))
             ranks = doc.metadata.get(LEG_RANKS) or {}
             rr = [1.0 / (1 + ranks[k]) if k in ranks else 0.0 for k in ("bm25", "dense", "multi")]
             cross = float(str(doc.metadata.get("language") or lang) != lang)
             rows.append([float(doc.metadata.get("score") or 0.0), *rr,
-                         max((float(probs[i]) for i in mine), default=0.0),
-                         max((x[i, sim] for i in mine), default=0.0),
-                         max((x[i, lex] for i in mine), default=0.0),
-                         max((x[i, names] for i in mine), default=0.0),
+                         float(probs[mine].max()) if mine else 0.0,
+                         best[sim], best[lex], best[names],
                          cross, cross * rr[2], cross * rr[0],
                          latest * newer[n],
-                         max((x[i, plain] for i in mine), default=0.0),
-                         max((x[i, soft] for i in mine), default=0.0),
+                         best[plain], best[soft],
                          math.log1p(len(doc.page_content))])
         return np.array(rows, dtype=float).reshape(len(passages), len(PASSAGE_FEATURES))
 

@@ -65,8 +65,8 @@ PASSAGE_FEATURES = (
     "latest_newer",
     # The highest closeness of a sentence of it to the question without its names, and
     # of its words to the question's words (the sentence model's sim_plain and soft),
-    # and log(1 + its length): 5-fold CV on the tuning half recall@3 0.828 → 0.869,
-    # test half 0.854 → 0.868 (benchmarks/results/dev-ablation-test.md).
+    # and log(1 + its length): 5-fold CV on the tuning half recall@3 0.828 → 0.869;
+    # refitted, tuning half 0.805 → 0.836, test half 0.854 → 0.863 (docs/quality.md).
     "best_sim_plain",
     "best_soft",
     "length",
