@@ -61,6 +61,11 @@ class ArticleList:
         self.cached: list[dict] | None = None
         self._lock = threading.Lock()
 
+    @property
+    def empty(self) -> bool:
+        """Whether the last listing found no article (False before any listing)."""
+        return self.cached == []
+
     def rows(self, reload: bool = False) -> list[dict]:
         """The articles' rows, read from the index on first use or ``reload``."""
         with self._lock:
@@ -175,7 +180,7 @@ class Handlers:
         writer may have added some since); False if it cannot be read (then asking
         says what is wrong)."""
         try:
-            return not self.articles.rows(reload=self.articles.cached == [])
+            return not self.articles.rows(reload=self.articles.empty)
         except Exception:
             log.exception("cannot list the indexed articles")
             return False
@@ -203,7 +208,7 @@ class Handlers:
         (examples heading, examples row, question box). The example questions are
         about the seed article: with no article they give way to how to add one."""
         lang = lang_of(lang)
-        empty = self.articles.cached == []
+        empty = self.articles.empty
         return (self.examples_head(lang), gr.update(visible=not empty),
                 gr.update(placeholder=LABELS[lang]["placeholder_empty" if empty
                                                    else "placeholder"]))
@@ -212,7 +217,7 @@ class Handlers:
         """The line above the example questions, or, with no article indexed (as last
         listed), what to do first."""
         t = LABELS[lang]
-        if self.articles.cached == []:
+        if self.articles.empty:
             return note_html(t["no_articles_hint"])
         return f'<p class="examples-head"><b>{t["examples"]}</b> ({t["examples_how"]})</p>'
 
@@ -285,7 +290,7 @@ class Handlers:
         values = {"send": "send", "clear": "clear", "refresh": "refresh", "add_btn": "add_btn"}
         out: dict[str, Any] = {name: gr.update(label=t[key]) for name, key in labels.items()}
         out.update({name: gr.update(value=t[key]) for name, key in values.items()})
-        empty = self.articles.cached == []
+        empty = self.articles.empty
         out["msg"] = gr.update(label=t["input"],
                                placeholder=t["placeholder_empty" if empty else "placeholder"])
         out["header"] = header(lang)
