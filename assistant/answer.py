@@ -22,7 +22,17 @@ from .crosslang import key_item, other_year
 from .features import SentenceSignals, name_options
 from .glossary import translations
 from .lexicon import Lexicon
-from .quotes import announces, balanced, beside, leans_back, named, preceding, query_names
+from .quotes import (
+    announces,
+    asks_name,
+    balanced,
+    beside,
+    brings_name,
+    leans_back,
+    named,
+    preceding,
+    query_names,
+)
 from .room import FILL_FLOOR, MAX_ANSWER_CHARS, MAX_SENTENCES, fill, fits, in_order, within
 from .scoring import (
     NUMBER,
@@ -291,6 +301,8 @@ class ExtractiveAnswerer(SentenceSignals):
         """For "how much / when / how many": does a quoted sentence hold an amount,
         a date or a number at all? For "who": does it say what the question says?"""
         kind, needs = question_type(question)
+        if kind == "name" and not self._brings_name(question, chosen):
+            return False
         if kind == "name" and question_focus(question) is None:
             # "Who founded Cohere?": the name is the answer, so the sentence must
             # say the rest of the question (founded), not merely name Cohere.
@@ -308,6 +320,12 @@ class ExtractiveAnswerer(SentenceSignals):
         # names of a passage counted, refused 0.45 → 0.50).
         return needs is None or kind == "name" or (bool(typed) and (
             kind == "date" or not all(other_year(question, s.text) for s in typed)))
+
+    def _brings_name(self, question: str, chosen: list[Sentence]) -> bool:
+        """"Who / which…": does the best quoted sentence hold a name the question does
+        not? "Which university did Ndiaye attend?" is no answer to "…, said Ndiaye"."""
+        best = max(chosen, key=lambda s: s.score)
+        return not asks_name(question) or brings_name(best.text, question)
 
     def _saying(self, question: str, typed: list[Sentence], across: bool) -> list[Sentence]:
         """The sentences that say a word of the question's predicate (all of them when

@@ -153,3 +153,31 @@ def balanced(text: str) -> str:
                 text.find(opening) if opening in text else len(text)):
             return f"{opening}{'' if opening == '“' else ' '}… {text}"
     return text
+
+
+#: A question that asks for a name by its question word: "who", "whose", "which",
+#: "what is the name", "comment s'appelle", and "qui" opening the question (after
+#: "et" or a preposition: "De qui…"; "Quels sont ceux *qui*…" is a relative clause).
+_ASKS_NAME = re.compile(
+    r"\b(?:who|whom|whose|which|lequel|laquelle|lesquel(?:le)?s|what is the name|"
+    r"comment s['’]appelle|called|named)\b"
+    r"|^\W*(?:et\s+)?(?:(?:à|a|de|par|pour|avec|chez|contre)\s+)?qui\b", re.IGNORECASE)
+
+
+def asks_name(question: str) -> bool:
+    """Does the question ask for a name by its question word?"""
+    return bool(_ASKS_NAME.search(question))
+
+
+#: A product's or model's name mixes letters and digits ("o1", "A320", "GPT-4o").
+_CODE = re.compile(r"\b(?=[\w-]*\d)(?=[\w-]*[^\W\d_])[\w-]+")
+
+
+def brings_name(text: str, question: str) -> bool:
+    """Does ``text`` hold a name the question does not (the name asked for)? A
+    sentence's first word is left out: it is capitalised whatever it is."""
+    def names(t: str) -> set[str]:
+        found = [m.group(0) for p in (NAME, _CODE) for m in p.finditer(t)]
+        return {fold(n).split("'")[0] for n in found}
+
+    return any(n not in STOP and n not in GENERIC for n in names(text) - names(question))

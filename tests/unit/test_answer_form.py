@@ -387,3 +387,17 @@ def test_a_part_answered_by_a_quote_of_another_part_is_not_said_open(
     # a part whose year no quote holds is still said open
     text = a.answer(question.replace("2030", "2040"), [plan]).text
     assert "ne répondent pas à : « combien en veut-elle en 2040 ? »" in text, text
+
+
+def test_a_who_or_which_question_needs_a_name_the_question_does_not_hold() -> None:
+    bio = doc("Quillon was founded in 2022, said chief executive Amara Ndiaye. Ndiaye "
+              "studied law for six years before she joined a firm.", "quillon", lang="en")
+    assert answerer().answer("Which university did Amara Ndiaye attend?", [bio]).refused
+    schooled = doc("Amara Ndiaye studied law at Kingsbridge University before founding "
+                   "Quillon in 2022.", "quillon", lang="en")
+    assert not answerer().answer("Which university did Amara Ndiaye attend?",
+                                 [schooled]).refused
+    model = doc("En septembre, OpenAI a lancé o1, son premier modèle de raisonnement.",
+                "openai")
+    assert not answerer().answer("What is the name of the first reasoning model launched "
+                                 "by OpenAI?", [model]).refused
