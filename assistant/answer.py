@@ -1,7 +1,7 @@
 """Answers: the extractive answerer (no LLM) and the :class:`Answer` it returns.
 
 The extractive answerer reads the retrieved passages sentence by sentence and
-keeps, verbatim, the one to three sentences that answer the question, each
+keeps, verbatim, the one to four sentences that answer the question, each
 with its ``[n]`` marker. It scores a sentence by the question's words it holds,
 its meaning (multilingual embedding), and whether it holds the kind of thing
 asked for (an amount for "how much", a year for "when"…). It refuses when the

@@ -12,6 +12,7 @@ import pytest
 from langchain_core.documents import Document
 
 from assistant.core import Assistant
+from assistant.room import MAX_SENTENCES
 
 OCT = "Combien OpenAI a-t-il levé en octobre ?"
 
@@ -80,7 +81,7 @@ def test_answer_is_not_a_dump_of_passages(assistant: Assistant) -> None:
     answer = assistant.ask(OCT)
     passages = assistant.retrieve(OCT, k=4)
     assert len(answer.text) < sum(len(d.page_content) for d in passages) / 2
-    assert len(answer.quotes) <= 3
+    assert len(answer.quotes) <= MAX_SENTENCES
 
 
 @pytest.mark.parametrize("question", [
