@@ -25,6 +25,7 @@ from assistant import answer as answer_module
 from assistant import conversation
 from assistant import features as features_module
 from assistant import lexicon as lexicon_module
+from assistant import room as room_module
 from assistant import scoring as scoring_module
 from assistant.evaluation import evaluate, evidence_recall, history_messages
 from assistant.retrieval import Leg, Retriever
@@ -160,6 +161,13 @@ def answer_configs(a: Any) -> list[tuple[str, list[Patch]]]:
             answer_module, "_with_title",
             lambda s, passages: f"{s.context}\n{passages[s.passage].page_content}")]),
         ("without refusal checks", [(a.answerer, "checks", frozenset())]),
+        *((f"without the {c} check", [(a.answerer, "checks", answer_module.CHECKS - {c})])
+          for c in sorted(answer_module.CHECKS)),
+        ("without the who/which check (a name the question does not hold)",
+         [(cls, "_brings_name", lambda self, q, chosen: True)]),
+        ("three sentences, room floor 0.03 (before session 14)",
+         [(answer_module, "MAX_SENTENCES", 3), (room_module, "MAX_SENTENCES", 3),
+          (answer_module, "FILL_FLOOR", 0.03)]),
         ("without the cross-language allowance of the checks", [(
             cls, "_covers", lambda self, q, contexts, across=False, topics=None: covers(
                 self, q, contexts, False, topics))]),
