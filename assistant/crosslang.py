@@ -145,9 +145,12 @@ def key_item(text: str, kind: str, article_lang: str, reader_lang: str,
         year = re.search(r"\b(?:19|20)\d{2}\b", text)
         return year.group(0) if year else ""
     if kind == "count":
-        # a count, not the year beside it ("took over in April 2023 … 214 customers")
+        # a count, not the year beside it ("took over in April 2023 … 214 customers"),
+        # nor the number of an amount ("values it at $4.2 billion" for "combien de fois")
+        money = [m.span() for p in (AMOUNT_FR, AMOUNT_EN) for m in p.finditer(text)]
         numbers = [m.group(0) for m in _COUNT.finditer(text)
-                   if counted is None or counted(text[m.end():])]
+                   if (counted is None or counted(text[m.end():]))
+                   and not any(a <= m.start() < b for a, b in money)]
         counts = [n for n in numbers if not _YEAR.fullmatch(n)] or numbers
         return _grouped(counts[0], reader_lang) if counts else ""
     return ""

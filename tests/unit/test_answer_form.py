@@ -401,3 +401,10 @@ def test_a_who_or_which_question_needs_a_name_the_question_does_not_hold() -> No
                 "openai")
     assert not answerer().answer("What is the name of the first reasoning model launched "
                                  "by OpenAI?", [model]).refused
+
+
+def test_no_count_is_read_off_an_amount() -> None:
+    quote = "Quillon has raised $450 million in a round that values it at $4.2 billion."
+    assert key_item(quote, "count", "en", "fr") == ""
+    assert key_item("Calloway employs 3,450 people, up 12% on a year ago.", "count", "en",
+                    "fr") == "3\u202f450"
