@@ -164,7 +164,8 @@ def _grouped(number: str, lang: str) -> str:
     return f"{int(digits):,}".replace(",", "\u202f" if lang == "fr" else ",")
 
 
-_YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
+#: A year (public for the answerer: a question naming one asks for that year's figure).
+YEAR = _YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
 
 
 def other_year(question: str, text: str) -> bool:

@@ -408,3 +408,16 @@ def test_no_count_is_read_off_an_amount() -> None:
     assert key_item(quote, "count", "en", "fr") == ""
     assert key_item("Calloway employs 3,450 people, up 12% on a year ago.", "count", "en",
                     "fr") == "3\u202f450"
+
+
+def test_a_question_naming_a_year_gets_that_years_figure_not_the_latest() -> None:
+    old = doc("Saint-Aurele airport carried 412,000 passengers in 2024, up 9% on the year "
+              "before.", "air24", published="2025-02-10", lang="en")
+    new = doc("Saint-Aurele airport carried 468,000 passengers in 2025, a record for the "
+              "airport.", "air25", published="2026-01-15", lang="en")
+    asked = answerer().answer("How many passengers did Saint-Aurele airport carry in 2024?",
+                              [old, new]).text
+    assert "412,000" in asked and "468,000" not in asked and "latest" not in asked, asked
+    latest = answerer().answer("How many passengers did Saint-Aurele airport carry?",
+                               [old, new]).text
+    assert latest.startswith("The latest figure is from 2026-01-15."), latest
