@@ -68,7 +68,7 @@ def test_passages_keep_whole_sentences_and_sections(seed: Article) -> None:
 
 
 def test_a_sentence_longer_than_a_passage_is_cut(tmp_path: Path) -> None:
-    long = "Le marché " + ", ".join(f"élément numéro {n}" for n in range(200)) + "."
+    long = "Le marché " + ", ".join(f"le stand {n} de la place" for n in range(200)) + "."
     p = tmp_path / "long.txt"
     p.write_text(long, encoding="utf-8")
     chunks = chunk_article(load_article(p))

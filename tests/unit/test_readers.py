@@ -125,3 +125,17 @@ def test_pasted_text_keeps_its_dateline_as_its_date(tmp_path: Path) -> None:
     # A title typed by the user wins over the headline.
     aid = save_text("Le pont de Galway", text.replace("bridge on", "pont le"), tmp_path)
     assert load_article(tmp_path / f"{aid}.md").title == "Le pont de Galway"
+
+
+def test_a_log_saved_as_txt_is_refused_not_indexed_as_an_article(tmp_path: Path) -> None:
+    log = tmp_path / "server.txt"
+    log.write_text("\n".join(f"2025-11-02 10:00:{i:02d} INFO worker started pid={4400 + i}"
+                             for i in range(20)), encoding="utf-8")
+    with pytest.raises(SourceError, match="no running text"):
+        load_article(log)
+    prose = tmp_path / "note.txt"
+    prose.write_text("The council said on Monday that the new tram line would open in "
+                     "September, two months later than planned, because of a shortage of "
+                     "rails and of the drivers it needs to run a full timetable from the "
+                     "first day of service.", encoding="utf-8")
+    assert load_article(prose).text.startswith("The council said")
