@@ -32,6 +32,7 @@ from .quotes import (
     named,
     preceding,
     query_names,
+    with_title,
 )
 from .room import FILL_FLOOR, MAX_ANSWER_CHARS, MAX_SENTENCES, fill, fits, in_order, within
 from .scoring import (
@@ -216,9 +217,6 @@ class ExtractiveAnswerer(SentenceSignals):
             s.score = (MIX[0] * c.score + MIX[1] * sim
                        + MIX[2] * (1 - s.passage / len(passages)))
             s.likely = float(p)
-        # (A second try on the sentences holding the amount / date / number asked for,
-        # when the checks refused the best one, was removed in session 13: it changed
-        # no answer on either dev half, the public set or any fresh set.)
         return self._checked(question, sentences, passages)
 
     def _newer(self, question: str, chosen: list[Sentence], sentences: list[Sentence],
@@ -247,9 +245,8 @@ class ExtractiveAnswerer(SentenceSignals):
         """The sentences to quote, if they pass every check; else None (refuse)."""
         chosen = self._choose(question, sentences)
         core = list(chosen)
-        # Room left goes to sentences nearly as good. (Filling after the checks, so
-        # that they cannot turn a refusal into an answer, refused no more
-        # unanswerable tuning questions and answered fewer answerable ones.)
+        # Room left goes to sentences nearly as good (filling after the checks instead
+        # refused no more unanswerable tuning questions and answered fewer).
         if chosen:
             fill(chosen, sorted(sentences, key=lambda s: -s.score), max(s.score for s in chosen))
             chosen = in_order(chosen, sentences)
@@ -258,7 +255,7 @@ class ExtractiveAnswerer(SentenceSignals):
         # Nvidia and another on Mistral.
         groups = name_options(question)
         def about(s: Sentence) -> bool:
-            return all(g & self._holds(_with_title(s, passages)) for g in groups)
+            return all(g & self._holds(with_title(s, passages)) for g in groups)
 
         if groups and "names" in self.checks:
             chosen = [s for s in chosen if about(s)]
@@ -266,7 +263,7 @@ class ExtractiveAnswerer(SentenceSignals):
                      not in ("", detect_language(question)) for s in chosen)
         if not chosen or ("covers" in self.checks and not self._covers(
                 question, [s.context for s in chosen], across,
-                [_with_title(s, passages) for s in chosen])):
+                [with_title(s, passages) for s in chosen])):
             return None
         if ("counts" in self.checks and not self._counts(question, chosen)) or (
                 "asserts" in self.checks and not self._asserts(question, chosen, across)):
@@ -316,8 +313,7 @@ class ExtractiveAnswerer(SentenceSignals):
         if kind != "name":
             typed = self._saying(question, typed, across)
         # A figure of another year than the one asked for is no answer. Dev test half:
-        # refused 0.526 → 0.579, nothing else moved (tuning: nothing moved; with the
-        # names of a passage counted, refused 0.45 → 0.50).
+        # refused 0.526 → 0.579, nothing else moved (session 11).
         return needs is None or kind == "name" or (bool(typed) and (
             kind == "date" or not all(other_year(question, s.text) for s in typed)))
 
@@ -391,13 +387,10 @@ class ExtractiveAnswerer(SentenceSignals):
         have = self._holds("\n".join(contexts))
         around = self._holds("\n".join(topics)) if topics else have
         english = detect_language(question) == "en"
-        # ("How many X" skipping X here was dropped in session 11: docs/quality.md.)
         # Quotes in the other language hold the thing asked for by one of its
-        # translations in the induced lexicon as well as the glossary (the glossary
-        # alone goes English → French: a French question's word about English quotes
-        # was never checked). Tuning half: refused 0.441 → 0.618, keywords 0.609 →
-        # 0.586, answered 0.856 → 0.810; test half: 0.419 → 0.516, 0.591 → 0.573,
-        # 0.854 → 0.807 (better by keywords + refused, and with answered added).
+        # translations in the induced lexicon as well as the glossary (which goes
+        # English → French only). Test half: refused 0.419 → 0.516, keywords 0.591 →
+        # 0.573 (session 13, docs/quality.md).
         for must, strict in question_musts(question):
             alts = self.scorer.translations(must) if across else translations(must)
             if not strict and (across or english) and not alts:
@@ -430,6 +423,23 @@ class ExtractiveAnswerer(SentenceSignals):
                                                       reverse=True))}
             chosen = sorted(chosen, key=lambda s: rank[str(
                 passages[s.passage].metadata.get("article_id"))])
+        # Whole quotes: the last ones are left out until the answer fits (cutting the
+        # text left "…230 salariés,… [4]", half a sentence, in a new user's trial).
+        for k in range(len(chosen), 0, -1):
+            text, markers = self._render(question, lang, chosen[:k], passages, item)
+            if len(text) <= MAX_ANSWER_CHARS:
+                break
+        else:  # one sentence longer than an answer: cut, marked as cut
+            text = text[: MAX_ANSWER_CHARS - 6].rsplit(" ", 1)[0] + f"… [{len(markers)}]"
+        sources = [passages[p] for p in sorted(markers, key=lambda p: markers[p])]
+        return Answer(text, sources, language=lang, quotes=[s.text for s in chosen[:k]])
+
+    def _render(self, question: str, lang: str, chosen: list[Sentence],
+                passages: list[Document], item: str | None) -> tuple[str, dict[int, int]]:
+        """The answer's text for ``chosen`` (in order), and each passage's marker."""
+        meta = [passages[s.passage].metadata for s in chosen]
+        dated = {str(m.get("article_id")): str(m.get("published") or "") for m in meta}
+        several = len(dated) > 1
         names = query_names(question)
         chosen_texts = [balanced(named(s.text, names, before, preceding(s, passages)))
                         for s, before in zip(chosen, [None, *chosen[:-1]], strict=True)]
@@ -454,17 +464,12 @@ class ExtractiveAnswerer(SentenceSignals):
             if item:
                 head.insert(0, f"{item}.")
         newest = max(dated.values())
-        # Only when every quoted article is dated: beside an undated one, the newest
-        # date says nothing of which figure is the latest (a new user's trial).
-        # Not when the question names a year ("… en 2024 ?" got "latest: 2026", a trial).
+        # Only when every quoted article is dated (else the newest date says nothing),
+        # and not when the question names a year ("… en 2024 ?" got "latest: 2026").
         if several and kind in ("amount", "count") and all(dated.values()) and len(
                 set(dated.values())) > 1 and not YEAR.search(question):
             head.insert(0, MESSAGES[lang]["latest"].format(date=newest))
-        text = f"{' '.join(head)} {' '.join(parts)}"
-        if len(text) > MAX_ANSWER_CHARS:
-            text = text[: MAX_ANSWER_CHARS - 6].rsplit(" ", 1)[0] + f"… [{len(markers)}]"
-        sources = [passages[p] for p in sorted(markers, key=lambda p: markers[p])]
-        return Answer(text, sources, language=lang, quotes=[s.text for s in chosen])
+        return f"{' '.join(head)} {' '.join(parts)}", markers
 
     def _item(self, question: str, chosen: list[Sentence], passages: list[Document],
               lang: str) -> str:
@@ -491,9 +496,3 @@ class ExtractiveAnswerer(SentenceSignals):
             if source != lang and (item := key_item(s.text, kind, source, lang, counted, near)):
                 return item
         return ""
-
-def _with_title(s: Sentence, passages: list[Document]) -> str:
-    """A sentence's context, its passage and its article's title: a passage that
-    says "the company" belongs to an article whose title names it."""
-    doc = passages[s.passage]
-    return f"{doc.metadata.get('title') or ''}\n{s.context}\n{doc.page_content}"

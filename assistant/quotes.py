@@ -181,3 +181,10 @@ def brings_name(text: str, question: str) -> bool:
         return {fold(n).split("'")[0] for n in found}
 
     return any(n not in STOP and n not in GENERIC for n in names(text) - names(question))
+
+
+def with_title(s: Sentence, passages: list[Document]) -> str:
+    """A sentence's context, its passage and its article's title: a passage that
+    says "the company" belongs to an article whose title names it."""
+    doc = passages[s.passage]
+    return f"{doc.metadata.get('title') or ''}\n{s.context}\n{doc.page_content}"

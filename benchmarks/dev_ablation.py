@@ -158,7 +158,7 @@ def answer_configs(a: Any) -> list[tuple[str, list[Patch]]]:
         ("without [name] for pronoun/epithet",
          [(answer_module, "named", lambda t, n, b, p=None: t)]),
         ("names check without the article's title", [(
-            answer_module, "_with_title",
+            answer_module, "with_title",
             lambda s, passages: f"{s.context}\n{passages[s.passage].page_content}")]),
         ("without refusal checks", [(a.answerer, "checks", frozenset())]),
         *((f"without the {c} check", [(a.answerer, "checks", answer_module.CHECKS - {c})])

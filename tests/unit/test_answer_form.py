@@ -13,7 +13,7 @@ from assistant.chunking import chunk_article
 from assistant.crosslang import key_item
 from assistant.lexical import Analyzer
 from assistant.quotes import named as _named
-from assistant.scoring import SentenceScorer
+from assistant.scoring import SentenceScorer, passage_sentences
 from assistant.sources import Article
 
 
@@ -421,3 +421,16 @@ def test_a_question_naming_a_year_gets_that_years_figure_not_the_latest() -> Non
     latest = answerer().answer("How many passengers did Saint-Aurele airport carry?",
                                [old, new]).text
     assert latest.startswith("The latest figure is from 2026-01-15."), latest
+
+
+def test_an_answer_too_long_leaves_out_whole_quotes_instead_of_cutting_one() -> None:
+    sentence = ("The council said the {} phase of the tram works would cost more than "
+                "planned, because of the price of steel and of the ground conditions found "
+                "under the old docks last spring.")
+    text = " ".join(sentence.format(n) for n in ("first", "second", "third", "fourth"))
+    works = doc(text, "tram", lang="en")
+    chosen = passage_sentences([works])
+    answer = answerer()._compose("What did the council say?", "en", chosen, [works])
+    assert len(answer.text) <= 600 and "…" not in answer.text, answer.text
+    assert answer.text.rstrip().endswith("[1]") and len(answer.quotes) < len(chosen)
+    assert all(q in answer.text for q in answer.quotes)
