@@ -489,9 +489,10 @@ class ExtractiveAnswerer(SentenceSignals):
         # valuation…?": "a levé 6,6 milliards…, portant sa valorisation à 157
         # milliards"), else beside any word of the question.
         asked, thing = self.scorer.asked(question), self.scorer.asked(focus or "")
-        # (not from a sentence of another year than the question's, while one is left)
-        for s in sorted(chosen, key=lambda s: (other_year(question, s.text), -s.likely)):
+        for s in sorted(chosen, key=lambda s: -s.likely):  # not of another year than asked
             source = str(passages[s.passage].metadata.get("language") or lang)
+            if other_year(question, s.text):
+                continue
             near = thing if focus and any(map(thing, s.text.split())) else asked
             if source != lang and (item := key_item(s.text, kind, source, lang, counted, near)):
                 return item

@@ -107,6 +107,29 @@ def reply_names(reply: str, question: str) -> list[str]:
     return [n for n in _names(body) if n.lower() not in asked][:2]
 
 
+#: "The year after / before", relative to the year of the previous question.
+_RELATIVE_YEAR = re.compile(
+    r"\b(?:l['’]année|l['’]an)\s+(?:suivante|d['’]après|précédente|d['’]avant)\b|"
+    r"\bthe\s+(?:following|next|previous|prior)\s+year\b|\bthe\s+year\s+(?:after|before)\b|"
+    r"\bun\s+an\s+(?:plus\s+tard|plus\s+tôt|après|avant)\b", re.IGNORECASE)
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+
+
+def dated(question: str, history: list[dict] | None) -> str:
+    """A follow-up asking for "the year after" or "l'année précédente" with the year
+    written in, from the previous question's: "Combien… en 2024 ?" → "Et l'année
+    suivante ?" reads "Et l'année suivante (2025) ?" (a new user's follow-up found
+    2024's figures again)."""
+    previous = user_turns(history)
+    m = _RELATIVE_YEAR.search(question)
+    years = _YEAR.findall(previous[-1]) if previous and m else []
+    if not m or not years or _YEAR.search(question):
+        return question
+    back = re.search(r"précédente|avant|previous|prior|before|tôt", m.group(0), re.IGNORECASE)
+    year = int(years[-1]) + (-1 if back else 1)
+    return f"{question[:m.end()]} ({year}){question[m.end():]}"
+
+
 def contextual_query(question: str, history: list[dict] | None) -> str:
     """The text to search for: the question, plus, for follow-ups, the previous
     question and the names its answer brought ("Who is OpenAI's challenger?" →
@@ -117,6 +140,9 @@ def contextual_query(question: str, history: list[dict] | None) -> str:
         # search for the names, not for what the previous question asked.
         reply = last_reply(history)
         names = _names(previous[-1]) + (reply_names(reply, previous[-1]) if reply else [])
+        if asked_year := _YEAR.search(question):  # "… (2025)": not the earlier year
+            names = [n for n in names if not _YEAR.fullmatch(n)]
+            previous = [_YEAR.sub(asked_year.group(0), p) for p in previous]
         # A chain of follow-ups ("Who backs it?" → "And who founded it?") still means
         # the names of the last question that had any, beside those the last reply
         # brought (which may be the answer, not the subject: "Which giant backs it?").

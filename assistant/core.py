@@ -24,7 +24,7 @@ from langchain_core.retrievers import BaseRetriever
 
 from .answer import Answer, ExtractiveAnswerer
 from .answering import Extractive
-from .conversation import asked, is_follow_up, last_reply, user_turns
+from .conversation import asked, dated, is_follow_up, last_reply, user_turns
 from .embeddings import MultilingualEmbeddings
 from .errors import InvalidRequest, InvalidType, source_line
 from .indexing import Indexer, Progress, RefreshReport, load_corpus
@@ -334,6 +334,7 @@ class Assistant:
         q = check_question(question, self.settings.max_question_chars)
         k = check_k(k)
         history = check_history(history, self.settings.max_question_chars)
+        q = dated(q, history)
         if not q:
             return []
         return self._search(q, k, self._with_reply(q, history), where)
@@ -362,6 +363,7 @@ class Assistant:
         """A short answer with ``[n]`` citations, or a refusal with no sources."""
         q = check_question(question, self.settings.max_question_chars)
         history = check_history(history, self.settings.max_question_chars)
+        q = dated(q, history)
         if not q:
             return self.answerer.empty(q)
         passages, history = self._turn_passages(q, history, self.settings.default_k)
@@ -376,6 +378,7 @@ class Assistant:
         its rerank pool, 20, does not depend on ``k``)."""
         q = check_question(question, self.settings.max_question_chars)
         history = check_history(history, self.settings.max_question_chars)
+        q = dated(q, history)
         k = check_k(self.settings.default_k if k is None else k)
         if not q:
             yield Reply(self.answerer.empty(q), [])

@@ -434,3 +434,12 @@ def test_an_answer_too_long_leaves_out_whole_quotes_instead_of_cutting_one() -> 
     assert len(answer.text) <= 600 and "…" not in answer.text, answer.text
     assert answer.text.rstrip().endswith("[1]") and len(answer.quotes) < len(chosen)
     assert all(q in answer.text for q in answer.quotes)
+
+
+def test_no_item_is_written_first_from_a_sentence_of_another_year_than_asked() -> None:
+    new = doc("The runway works cost €16.2 million in 2025.", "air25", published="2026-01-15",
+              lang="en")
+    chosen = passage_sentences([new])
+    question = "Combien ont coûté les travaux de la piste en {} ?"
+    assert answerer()._item(question.format(2024), chosen, [new], "fr") == ""
+    assert answerer()._item(question.format(2025), chosen, [new], "fr").startswith("16,2")

@@ -12,6 +12,7 @@ from fakes import FakeEmbedder, FakeStore
 from assistant.conversation import (
     asked,
     contextual_query,
+    dated,
     is_follow_up,
     last_reply,
     user_turns,
@@ -229,3 +230,14 @@ def test_the_sentence_models_plain_question_drops_the_names() -> None:
 def test_what_a_question_asks_without_the_words_that_ask_and_name_nothing(
         question: str, left: str) -> None:
     assert asked(question) == left
+
+
+def test_the_year_after_or_before_is_written_in_from_the_previous_question() -> None:
+    history = [{"role": "user", "content": "Combien de passagers l'aéroport de Saint-Aurèle "
+                                           "a-t-il accueillis en 2024 ?"}]
+    assert dated("Et l'année suivante ?", history) == "Et l'année suivante (2025) ?"
+    assert dated("And the year before?", history) == "And the year before (2023)?"
+    assert dated("Et l'année suivante ?", None) == "Et l'année suivante ?"
+    assert dated("Et en 2026 ?", history) == "Et en 2026 ?"
+    query = contextual_query("Et l'année suivante (2025) ?", history)
+    assert "2025" in query and "2024" not in query, query
