@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
-from .crosslang import YEAR, key_item, other_year
+from .crosslang import YEAR, key_item, other_period
 from .features import SentenceSignals, name_options
 from .glossary import translations
 from .lexicon import Lexicon
@@ -235,7 +235,7 @@ class ExtractiveAnswerer(SentenceSignals):
         best = max(c.score for c in chosen)
         newer = [s for s in sentences if date(s) > latest and needs.search(s.text)
                  and s.score >= NEWER_SHARE * best and fits(chosen, s)
-                 and not other_year(question, s.text)]
+                 and not other_period(question, s.text)]
         if not newer:
             return chosen
         return [*chosen, max(newer, key=lambda s: (date(s), s.score))]
@@ -315,7 +315,7 @@ class ExtractiveAnswerer(SentenceSignals):
         # A figure of another year than the one asked for is no answer. Dev test half:
         # refused 0.526 → 0.579, nothing else moved (session 11).
         return needs is None or kind == "name" or (bool(typed) and (
-            kind == "date" or not all(other_year(question, s.text) for s in typed)))
+            kind == "date" or not all(other_period(question, s.text) for s in typed)))
 
     def _brings_name(self, question: str, chosen: list[Sentence]) -> bool:
         """"Who / which…": does the best quoted sentence hold a name the question does
@@ -491,7 +491,7 @@ class ExtractiveAnswerer(SentenceSignals):
         asked, thing = self.scorer.asked(question), self.scorer.asked(focus or "")
         for s in sorted(chosen, key=lambda s: -s.likely):  # not of another year than asked
             source = str(passages[s.passage].metadata.get("language") or lang)
-            if other_year(question, s.text):
+            if other_period(question, s.text):
                 continue
             near = thing if focus and any(map(thing, s.text.split())) else asked
             if source != lang and (item := key_item(s.text, kind, source, lang, counted, near)):

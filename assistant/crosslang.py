@@ -176,6 +176,30 @@ def other_year(question: str, text: str) -> bool:
     return bool(asked and years and not asked & years)
 
 
+#: A quarter of a (fiscal) year, in either language: "Q3", "third quarter",
+#: "troisième trimestre", "3e trimestre" (not "T3": a tram line as often).
+_QUARTER = re.compile(
+    r"\bQ([1-4])\b|\b(first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+quarter\b|"
+    r"\b(premier|1er|deuxième|second|2e|troisième|3e|quatrième|4e)\s+trimestre\b",
+    re.IGNORECASE)
+_QUARTER_NUMBER = {w: n for n, ws in enumerate((
+    "first 1st premier 1er", "second 2nd deuxième 2e", "third 3rd troisième 3e",
+    "fourth 4th quatrième 4e"), start=1) for w in ws.split()}
+
+
+def _quarters(text: str) -> set[int]:
+    return {int(m.group(1)) if m.group(1) else _QUARTER_NUMBER[(m.group(2) or m.group(3)).lower()]
+            for m in _QUARTER.finditer(text)}
+
+
+def other_period(question: str, text: str) -> bool:
+    """:func:`other_year`, or does ``text`` name a quarter and none of those the
+    question names? ("expects $330 million for the fourth quarter" is no answer to
+    "Combien… au troisième trimestre ?", a new user's trial)"""
+    asked, named = _quarters(question), _quarters(text)
+    return other_year(question, text) or bool(asked and named and not asked & named)
+
+
 #: Words asking for the state of things now, whatever the topic: a newer article
 #: that updates an older one answers them (temporal deixis, not a topic list).
 _LATEST = re.compile(

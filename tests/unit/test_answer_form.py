@@ -443,3 +443,12 @@ def test_no_item_is_written_first_from_a_sentence_of_another_year_than_asked() -
     question = "Combien ont coûté les travaux de la piste en {} ?"
     assert answerer()._item(question.format(2024), chosen, [new], "fr") == ""
     assert answerer()._item(question.format(2025), chosen, [new], "fr").startswith("16,2")
+
+
+def test_a_figure_of_another_quarter_than_the_one_asked_for_is_no_answer() -> None:
+    guidance = doc("For the fourth quarter, Norhaven expects revenue between $330 million and "
+                   "$345 million.", "norhaven", lang="en")
+    assert answerer().answer("How much revenue did Norhaven make in the third quarter?",
+                             [guidance]).refused
+    assert not answerer().answer("How much revenue does Norhaven expect in the fourth "
+                                 "quarter?", [guidance]).refused
