@@ -149,10 +149,9 @@ class ExtractiveAnswerer(SentenceSignals):
                       passages: list[Document], history: list[dict] | None,
                       names: list[str] | None = None) -> Answer:
         """Each part chosen for on its own (a later part reads the earlier ones as the
-        conversation: "…, and how long had *she*…"); each answered part's likeliest
-        sentence (the sentence model's) is quoted, then the others while there is room.
-        ``names``: the part of a comparison is about each name, whose own sentences
-        come first (a passage on Anthropic may name OpenAI in passing)."""
+        conversation); each answered part's likeliest sentence is quoted, then the others
+        while there is room. ``names``: a comparison's part is about each name, whose own
+        sentences come first (a passage on Anthropic may name OpenAI in passing)."""
         base = passage_sentences(passages)  # split once; each part scores its copies
         turns = list(history or [])
         picks: list[list[tuple[int, Sentence]]] = []
@@ -187,7 +186,8 @@ class ExtractiveAnswerer(SentenceSignals):
         # (a quote may answer a part that found nothing of its own: "from 62 km today
         # to 190 km by 2030" answers "how many by 2030?", which a new user was told
         # the articles leave open)
-        missed = [p for p in missed if not self._answered_by(p, chosen)]
+        shown = [s for s in chosen if s.text in answer.quotes]  # (some may not fit)
+        missed = [p for p in missed if not self._answered_by(p, shown)]
         if missed:  # say which part the articles leave open, rather than skip it
             asked = re.sub(r"\[(\d+)\]", r"(\1)", " ".join(missed))  # no source marker
             note = MESSAGES[lang]["part"].format(part=asked)
@@ -318,8 +318,7 @@ class ExtractiveAnswerer(SentenceSignals):
             kind == "date" or not all(other_period(question, s.text) for s in typed)))
 
     def _brings_name(self, question: str, chosen: list[Sentence]) -> bool:
-        """"Who / which…": does the best quoted sentence hold a name the question does
-        not? "Which university did Ndiaye attend?" is no answer to "…, said Ndiaye"."""
+        """"Who / which…": does the best quote hold a name the question does not?"""
         best = max(chosen, key=lambda s: s.score)
         return not asks_name(question) or brings_name(best.text, question)
 
@@ -423,16 +422,17 @@ class ExtractiveAnswerer(SentenceSignals):
                                                       reverse=True))}
             chosen = sorted(chosen, key=lambda s: rank[str(
                 passages[s.passage].metadata.get("article_id"))])
-        # Whole quotes: the last ones are left out until the answer fits (cutting the
-        # text left "…230 salariés,… [4]", half a sentence, in a new user's trial).
-        for k in range(len(chosen), 0, -1):
-            text, markers = self._render(question, lang, chosen[:k], passages, item)
-            if len(text) <= MAX_ANSWER_CHARS:
+        # Whole quotes: the lowest-scoring ones are left out until the answer fits
+        # (cutting the text left "…230 salariés,… [4]" in a new user's trial).
+        while True:
+            text, markers = self._render(question, lang, chosen, passages, item)
+            if len(text) <= MAX_ANSWER_CHARS or len(chosen) == 1:
                 break
-        else:  # one sentence longer than an answer: cut, marked as cut
+            chosen.remove(min(chosen, key=lambda s: s.score))
+        if len(text) > MAX_ANSWER_CHARS:  # one sentence longer than an answer: cut
             text = text[: MAX_ANSWER_CHARS - 6].rsplit(" ", 1)[0] + f"… [{len(markers)}]"
         sources = [passages[p] for p in sorted(markers, key=lambda p: markers[p])]
-        return Answer(text, sources, language=lang, quotes=[s.text for s in chosen[:k]])
+        return Answer(text, sources, language=lang, quotes=[s.text for s in chosen])
 
     def _render(self, question: str, lang: str, chosen: list[Sentence],
                 passages: list[Document], item: str | None) -> tuple[str, dict[int, int]]:

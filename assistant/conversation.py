@@ -110,7 +110,7 @@ def reply_names(reply: str, question: str) -> list[str]:
 #: "The year after / before", relative to the year of the previous question.
 _RELATIVE_YEAR = re.compile(
     r"\b(?:l['’]année|l['’]an)\s+(?:suivante|d['’]après|précédente|d['’]avant)\b|"
-    r"\bthe\s+(?:following|next|previous|prior)\s+year\b|\bthe\s+year\s+(?:after|before)\b|"
+    r"\bthe\s+(?:following|previous|prior)\s+year\b|\bthe\s+year\s+(?:after|before)\b|"
     r"\bun\s+an\s+(?:plus\s+tard|plus\s+tôt|après|avant)\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 
@@ -123,7 +123,12 @@ def dated(question: str, history: list[dict] | None) -> str:
     previous = user_turns(history)
     m = _RELATIVE_YEAR.search(question)
     years = _YEAR.findall(previous[-1]) if previous and m else []
-    if not m or not years or _YEAR.search(question):
+    # only a follow-up, and not a comparison within the question ("… than the year
+    # before?", "… que l'année précédente ?": the year before the one it asks about)
+    rest = question[:m.start()] + question[m.end():] if m else question
+    if (not m or not years or _YEAR.search(question) or _names(question)
+            or not (is_follow_up(rest) or len(re.findall(r"\w{3,}", rest)) <= 3)
+            or re.search(r"\b(?:than|que|qu['’])\s", question[:m.start()], re.IGNORECASE)):
         return question
     back = re.search(r"précédente|avant|previous|prior|before|tôt", m.group(0), re.IGNORECASE)
     year = int(years[-1]) + (-1 if back else 1)

@@ -177,19 +177,22 @@ def other_year(question: str, text: str) -> bool:
 
 
 #: A quarter of a (fiscal) year, in either language: "Q3", "third quarter",
-#: "troisième trimestre", "3e trimestre" (not "T3": a tram line as often).
+#: "troisième trimestre", "3e" or "3ème trimestre" (not "T3": a tram line as often).
 _QUARTER = re.compile(
     r"\bQ([1-4])\b|\b(first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+quarter\b|"
-    r"\b(premier|1er|deuxième|second|2e|troisième|3e|quatrième|4e)\s+trimestre\b",
-    re.IGNORECASE)
-_QUARTER_NUMBER = {w: n for n, ws in enumerate((
-    "first 1st premier 1er", "second 2nd deuxième 2e", "third 3rd troisième 3e",
-    "fourth 4th quatrième 4e"), start=1) for w in ws.split()}
+    r"\b(premier|1er|1re|deuxi[eè]me|second|2e|2[eè]me|troisi[eè]me|3e|3[eè]me|"
+    r"quatri[eè]me|4e|4[eè]me)\s+trimestre\b", re.IGNORECASE)
 
 
 def _quarters(text: str) -> set[int]:
-    return {int(m.group(1)) if m.group(1) else _QUARTER_NUMBER[(m.group(2) or m.group(3)).lower()]
-            for m in _QUARTER.finditer(text)}
+    """The quarters a text names (1–4)."""
+    found = set()
+    for m in _QUARTER.finditer(text):
+        word = (m.group(2) or m.group(3) or "").lower()
+        found.add(int(m.group(1)) if m.group(1) else next(
+            n for n, stems in enumerate(("fir 1 prem", "sec 2 deu", "thi 3 tro", "fou 4 qua"),
+                                        start=1) if word.startswith(tuple(stems.split()))))
+    return found
 
 
 def other_period(question: str, text: str) -> bool:

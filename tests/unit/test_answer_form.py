@@ -12,6 +12,7 @@ from assistant.answer import ExtractiveAnswerer
 from assistant.chunking import chunk_article
 from assistant.crosslang import key_item
 from assistant.lexical import Analyzer
+from assistant.quotes import brings_name
 from assistant.quotes import named as _named
 from assistant.scoring import SentenceScorer, passage_sentences
 from assistant.sources import Article
@@ -401,6 +402,7 @@ def test_a_who_or_which_question_needs_a_name_the_question_does_not_hold() -> No
                 "openai")
     assert not answerer().answer("What is the name of the first reasoning model launched "
                                  "by OpenAI?", [model]).refused
+    assert not brings_name("Ndiaye studied law.", "Which university did Amara Ndiaye attend?")
 
 
 def test_no_count_is_read_off_an_amount() -> None:
@@ -434,6 +436,9 @@ def test_an_answer_too_long_leaves_out_whole_quotes_instead_of_cutting_one() -> 
     assert len(answer.text) <= 600 and "…" not in answer.text, answer.text
     assert answer.text.rstrip().endswith("[1]") and len(answer.quotes) < len(chosen)
     assert all(q in answer.text for q in answer.quotes)
+    chosen[-1].score = 9.0  # the best quote stays, whatever its place
+    answer = answerer()._compose("What did the council say?", "en", chosen, [works])
+    assert "fourth phase" in answer.text and len(answer.text) <= 600, answer.text
 
 
 def test_no_item_is_written_first_from_a_sentence_of_another_year_than_asked() -> None:
@@ -450,5 +455,6 @@ def test_a_figure_of_another_quarter_than_the_one_asked_for_is_no_answer() -> No
                    "$345 million.", "norhaven", lang="en")
     assert answerer().answer("How much revenue did Norhaven make in the third quarter?",
                              [guidance]).refused
+    assert answerer().answer("Quel chiffre d'affaires au 3ème trimestre ?", [guidance]).refused
     assert not answerer().answer("How much revenue does Norhaven expect in the fourth "
                                  "quarter?", [guidance]).refused

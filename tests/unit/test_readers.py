@@ -131,7 +131,7 @@ def test_a_log_saved_as_txt_is_refused_not_indexed_as_an_article(tmp_path: Path)
     log = tmp_path / "server.txt"
     log.write_text("\n".join(f"2025-11-02 10:00:{i:02d} INFO worker started pid={4400 + i}"
                              for i in range(20)), encoding="utf-8")
-    with pytest.raises(SourceError, match="no running text"):
+    with pytest.raises(SourceError, match="no running French or English text"):
         load_article(log)
     prose = tmp_path / "note.txt"
     prose.write_text("The council said on Monday that the new tram line would open in "

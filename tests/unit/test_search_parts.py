@@ -239,5 +239,8 @@ def test_the_year_after_or_before_is_written_in_from_the_previous_question() -> 
     assert dated("And the year before?", history) == "And the year before (2023)?"
     assert dated("Et l'année suivante ?", None) == "Et l'année suivante ?"
     assert dated("Et en 2026 ?", history) == "Et en 2026 ?"
+    # not a comparison inside the question, nor a question that names its subject
+    assert dated("Et combien de plus que l'année précédente ?", history).endswith("précédente ?")
+    assert "(" not in dated("How many did Saint-Aurèle carry the year before?", history)
     query = contextual_query("Et l'année suivante (2025) ?", history)
     assert "2025" in query and "2024" not in query, query
