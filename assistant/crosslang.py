@@ -201,25 +201,3 @@ def other_period(question: str, text: str) -> bool:
     "Combien… au troisième trimestre ?", a new user's trial)"""
     asked, named = _quarters(question), _quarters(text)
     return other_year(question, text) or bool(asked and named and not asked & named)
-
-
-#: Words asking for the state of things now, whatever the topic: a newer article
-#: that updates an older one answers them (temporal deixis, not a topic list).
-_LATEST = re.compile(
-    r"\b(?:now|currently|latest|most recent|to date|so far|today|finally|"
-    r"désormais|actuellement|aujourd[’']hui|maintenant|derni[eè]re?s?|plus récente?s?|"
-    r"à ce jour|jusqu[’']à présent|finalement)\b", re.IGNORECASE)
-
-
-def asks_latest(question: str) -> bool:
-    """Does the question ask for the latest state ("now", "most recent", "dernier")?"""
-    return bool(_LATEST.search(question))
-
-
-def recency(dates: list[str]) -> list[float]:
-    """Each date's place among the distinct dates given: 0 the oldest, 1 the newest
-    (0.5 for a missing date, or when all are alike)."""
-    known = sorted({d for d in dates if d})
-    if len(known) < 2:
-        return [0.5] * len(dates)
-    return [known.index(d) / (len(known) - 1) if d else 0.5 for d in dates]

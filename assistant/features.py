@@ -21,7 +21,6 @@ from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
 from .conversation import contextual_query, is_follow_up, user_turns
-from .crosslang import asks_latest, recency
 from .glossary import translations
 from .lexical import STOP
 from .lexicon import Lexicon
@@ -183,8 +182,6 @@ class SentenceSignals:
         lang = detect_language(question)
         sim, lex, names, plain, soft = (FEATURES.index(f) for f in (
             "sim", "lex", "names", "sim_plain", "soft"))
-        newer = recency([str(d.metadata.get("published") or "") for d in passages])
-        latest = float(asks_latest(question))
         rows = []
         for n, doc in enumerate(passages):
             mine = [i for i, s in enumerate(sentences) if s.passage == n]
@@ -197,7 +194,6 @@ class SentenceSignals:
                          float(probs[mine].max()) if mine else 0.0,
                          best[sim], best[lex], best[names],
                          cross, cross * rr[2], cross * rr[0],
-                         latest * newer[n],
                          best[plain], best[soft],
                          math.log1p(len(doc.page_content))])
         return np.array(rows, dtype=float).reshape(len(passages), len(PASSAGE_FEATURES))

@@ -86,8 +86,6 @@ def retrieval_configs(a) -> list[tuple[str, Retriever]]:
         ("… rerank's session-13 signals held at their mean (best_sim_plain, best_soft, "
          "length)", ours(passage_scorer=neutral("best_sim_plain", "best_soft", "length"))),
         ("… rerank's names feature held at its mean", ours(passage_scorer=neutral("names"))),
-        ("… rerank's latest-state feature held at its mean",
-         ours(passage_scorer=neutral("latest_newer"))),
         ("… lexical rerank instead of the fitted one", ours(passage_scorer=None)),
         ("… no rerank", ours(rerank_weight=0.0)),
     ]
@@ -189,8 +187,6 @@ def answer_configs(a: Any) -> list[tuple[str, list[Patch]]]:
          [(a.answerer.scorer, "translate", None)]),
         ("follow-ups searched without the previous question",
          [(conversation, "WITH_PREVIOUS", False)]),
-        ("rerank without the latest-state feature",
-         [(features_module, "asks_latest", lambda q: False)]),
         # The two sentence-model signals of session 9, off in the fitted models (the
         # models refitted without each read 0.807 on the test half; both: 0.824).
         ("sentence model's question keeps its names (sim_plain = sim)",

@@ -134,22 +134,6 @@ def test_a_quoted_heading_is_not_run_on_into_the_next_sentence() -> None:
     assert text.endswith("investir. [1]")
 
 
-def test_a_question_for_the_latest_state_favours_the_newest_article() -> None:
-    from assistant.crosslang import asks_latest, recency
-
-    assert asks_latest("What is Quillon's most recent valuation?")
-    assert asks_latest("Quand la ligne doit-elle désormais rouvrir ?")
-    assert asks_latest("Quel est le dernier montant levé ?")
-    assert not asks_latest("How much did Quillon raise in its Series B?")
-    assert recency(["2024-11", "2025-04-02", "", "2024-11"]) == [0.0, 1.0, 0.5, 0.0]
-    assert recency(["2024-11", "2024-11"]) == [0.5, 0.5]
-    # the rerank reads it, with a positive weight fitted on the tuning half
-    from assistant.sentence_model import PASSAGE_FEATURES, RERANK_FILE, SentenceModel
-
-    model = SentenceModel.load(RERANK_FILE)
-    assert model.weights[PASSAGE_FEATURES.index("latest_newer")] > 0
-
-
 def test_the_reader_of_a_french_question_on_an_english_article_is_not_refused_for_a_word(
 ) -> None:
     passage = doc("Calloway reported net income of $412 million for the quarter.", "calloway",
