@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from .crosslang import YEAR
 from .text import clean, split_sentences
 
 _ANAPHORA = re.compile(
@@ -112,7 +113,6 @@ _RELATIVE_YEAR = re.compile(
     r"\b(?:l['’]année|l['’]an)\s+(?:suivante|d['’]après|précédente|d['’]avant)\b|"
     r"\bthe\s+(?:following|previous|prior)\s+year\b|\bthe\s+year\s+(?:after|before)\b|"
     r"\bun\s+an\s+(?:plus\s+tard|plus\s+tôt|après|avant)\b", re.IGNORECASE)
-_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 
 
 def dated(question: str, history: list[dict] | None) -> str:
@@ -122,12 +122,13 @@ def dated(question: str, history: list[dict] | None) -> str:
     2024's figures again)."""
     previous = user_turns(history)
     m = _RELATIVE_YEAR.search(question)
-    years = _YEAR.findall(previous[-1]) if previous and m else []
+    if not m or not previous or YEAR.search(question) or _names(question):
+        return question
+    years = YEAR.findall(previous[-1])
     # only a follow-up, and not a comparison within the question ("… than the year
     # before?", "… que l'année précédente ?": the year before the one it asks about)
-    rest = question[:m.start()] + question[m.end():] if m else question
-    if (not m or not years or _YEAR.search(question) or _names(question)
-            or not (is_follow_up(rest) or len(re.findall(r"\w{3,}", rest)) <= 3)
+    rest = question[:m.start()] + question[m.end():]
+    if (not years or not (is_follow_up(rest) or len(re.findall(r"\w{3,}", rest)) <= 3)
             or re.search(r"\b(?:than|que|qu['’])\s", question[:m.start()], re.IGNORECASE)):
         return question
     back = re.search(r"précédente|avant|previous|prior|before|tôt", m.group(0), re.IGNORECASE)
@@ -145,9 +146,9 @@ def contextual_query(question: str, history: list[dict] | None) -> str:
         # search for the names, not for what the previous question asked.
         reply = last_reply(history)
         names = _names(previous[-1]) + (reply_names(reply, previous[-1]) if reply else [])
-        if asked_year := _YEAR.search(question):  # "… (2025)": not the earlier year
-            names = [n for n in names if not _YEAR.fullmatch(n)]
-            previous = [_YEAR.sub(asked_year.group(0), p) for p in previous]
+        if asked_year := YEAR.search(question):  # "… (2025)": not the earlier year
+            names = [n for n in names if not YEAR.fullmatch(n)]
+            previous = [YEAR.sub(asked_year.group(0), p) for p in previous]
         # A chain of follow-ups ("Who backs it?" → "And who founded it?") still means
         # the names of the last question that had any, beside those the last reply
         # brought (which may be the answer, not the subject: "Which giant backs it?").

@@ -142,7 +142,7 @@ def key_item(text: str, kind: str, article_lang: str, reader_lang: str,
         found = date_for(text, article_lang, reader_lang)
         if found:
             return found
-        year = re.search(r"\b(?:19|20)\d{2}\b", text)
+        year = _YEAR.search(text)
         return year.group(0) if year else ""
     if kind == "count":
         # a count, not the year beside it ("took over in April 2023 … 214 customers"),
@@ -199,5 +199,7 @@ def other_period(question: str, text: str) -> bool:
     """:func:`other_year`, or does ``text`` name a quarter and none of those the
     question names? ("expects $330 million for the fourth quarter" is no answer to
     "Combien… au troisième trimestre ?", a new user's trial)"""
-    asked, named = _quarters(question), _quarters(text)
-    return other_year(question, text) or bool(asked and named and not asked & named)
+    if other_year(question, text):
+        return True
+    asked = _quarters(question)  # (a text's quarters only matter when one is asked)
+    return bool(asked and (named := _quarters(text)) and not asked & named)

@@ -170,6 +170,7 @@ def _plain_lines(head: str) -> dict | None:
 #: our 40 article files read 0.275–0.413, a server log or a CSV file 0.0.
 PROSE_SHARE = 0.08
 _TOKEN = re.compile(r"[^\W\d_][\w'-]*")
+_HINTS = FRENCH_HINTS | ENGLISH_HINTS
 
 
 def reads_as_prose(text: str) -> bool:
@@ -178,8 +179,7 @@ def reads_as_prose(text: str) -> bool:
     tokens = _TOKEN.findall(text.lower().replace("’", "'"))
     if len(tokens) < 40:
         return True
-    hints = FRENCH_HINTS | ENGLISH_HINTS
-    return sum(t in hints for t in tokens) >= PROSE_SHARE * len(tokens)
+    return sum(t in _HINTS for t in tokens) >= PROSE_SHARE * len(tokens)
 
 
 def load_article(path: Path) -> Article:
