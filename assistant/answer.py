@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
@@ -53,7 +53,7 @@ from .scoring import (
 )
 from .sentence_model import RERANK_FILE, SentenceModel
 from .text import detect_language, fold
-from .wording import COLON, MESSAGES, lead
+from .wording import COLON, MESSAGES, Answer, lead
 
 #: A figure from a newer article joins the answer when its sentence scores at least
 #: this share of the best quoted one.
@@ -68,27 +68,6 @@ CHECKS = frozenset({"names", "covers", "counts", "asserts"})
 #: A grid over the tuning half (27 mixes of 0.4–0.8, 0.3–0.6, 0–0.2; session 13)
 #: found none better by keywords + refused, and none by more than one answer.
 MIX = (0.6, 0.45, 0.1)
-
-@dataclass
-class Answer:
-    """An answer: ``text`` with ``[n]`` markers; ``sources[n-1]`` is passage n.
-
-    ``sources`` is empty exactly when the assistant says the articles do not
-    answer. ``mode`` names the answerer; ``notice`` tells of a fallback.
-    """
-
-    text: str
-    sources: list[Document] = field(default_factory=list)
-    mode: str = "extractive"
-    language: str = "en"
-    notice: str = ""
-    quotes: list[str] = field(default_factory=list)
-
-    @property
-    def refused(self) -> bool:
-        """True when the articles did not answer."""
-        return not self.sources
-
 
 _DURATION = re.compile(r"\b(?:combien de temps|how long|durée|duration)\b", re.IGNORECASE)
 
@@ -233,9 +212,11 @@ class ExtractiveAnswerer(SentenceSignals):
 
         latest = max(date(c) for c in chosen)
         best = max(c.score for c in chosen)
+        # (about the question's names too: "the latest figure" of OpenAI's funds was
+        # once a newer article's figure for another start-up)
         newer = [s for s in sentences if date(s) > latest and needs.search(s.text)
                  and s.score >= NEWER_SHARE * best and fits(chosen, s)
-                 and not other_period(question, s.text)]
+                 and not other_period(question, s.text) and self._about(question, s, passages)]
         if not newer:
             return chosen
         return [*chosen, max(newer, key=lambda s: (date(s), s.score))]
@@ -255,7 +236,7 @@ class ExtractiveAnswerer(SentenceSignals):
         # Nvidia and another on Mistral.
         groups = name_options(question)
         def about(s: Sentence) -> bool:
-            return all(g & self._holds(with_title(s, passages)) for g in groups)
+            return self._about(question, s, passages)
 
         if groups and "names" in self.checks:
             chosen = [s for s in chosen if about(s)]
@@ -286,6 +267,10 @@ class ExtractiveAnswerer(SentenceSignals):
             if fits(quoted, s) and all(c.text != s.text for c in quoted) and keep(s):
                 quoted.append(s)
         return in_order(quoted, sentences)
+
+    def _about(self, question: str, s: Sentence, passages: list[Document]) -> bool:
+        """Does ``s`` (with its passage and title) hold each name the question is about?"""
+        return all(g & self._holds(with_title(s, passages)) for g in name_options(question))
 
     def names_held(self, question: str, passages: list[Document]) -> bool:
         """Does some passage (or its title) hold each name the question is about?"""

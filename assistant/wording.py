@@ -1,6 +1,11 @@
-"""What the extractive answerer says around its quotes, in each reader's language."""
+"""What the extractive answerer says around its quotes, in each reader's language, and
+the :class:`Answer` every answerer returns."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from langchain_core.documents import Document
 
 MESSAGES = {
     "fr": {
@@ -40,3 +45,24 @@ def lead(lang: str, quoted: list[str], several: bool) -> str:
         return lead
     name = f" {MESSAGES[lang]['and']} ".join(names)
     return MESSAGES[lang]["in"].format(lead=lead.rstrip(" :"), language=name)
+
+
+@dataclass
+class Answer:
+    """An answer: ``text`` with ``[n]`` markers; ``sources[n-1]`` is passage n.
+
+    ``sources`` is empty exactly when the assistant says the articles do not
+    answer. ``mode`` names the answerer; ``notice`` tells of a fallback.
+    """
+
+    text: str
+    sources: list[Document] = field(default_factory=list)
+    mode: str = "extractive"
+    language: str = "en"
+    notice: str = ""
+    quotes: list[str] = field(default_factory=list)
+
+    @property
+    def refused(self) -> bool:
+        """True when the articles did not answer."""
+        return not self.sources

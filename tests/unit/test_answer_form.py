@@ -442,3 +442,17 @@ def test_a_figure_of_another_quarter_than_the_one_asked_for_is_no_answer() -> No
     assert answerer().answer("Quel chiffre d'affaires au 3ème trimestre ?", [guidance]).refused
     assert not answerer().answer("How much revenue does Norhaven expect in the fourth "
                                  "quarter?", [guidance]).refused
+
+
+def test_the_latest_figure_is_the_named_companys_not_another_articles() -> None:
+    old = doc("La start-up OpenAI a levé 20 milliards de dollars auprès de ses investisseurs.",
+              "openai", "2024-11-28")
+    other = doc("La start-up Corvane a levé au total 115 millions de dollars auprès de ses "
+                "investisseurs.", "corvane", "2025-06-11")
+    question = "Combien la start-up OpenAI a-t-elle levé auprès de ses investisseurs au total ?"
+    text = answerer().answer(question, [old, other]).text
+    assert "20 milliards" in text and "115" not in text and "récent" not in text, text
+    newer = doc("La start-up OpenAI a levé au total 26 milliards de dollars auprès de ses "
+                "investisseurs.", "openai-juin", "2025-06-11")  # its own: still first
+    text = answerer().answer(question, [old, newer]).text
+    assert text.startswith("Le chiffre le plus récent date du 2025-06-11."), text
