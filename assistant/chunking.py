@@ -67,7 +67,7 @@ def key_names(text: str, top: int = KEY_NAMES) -> list[str]:
     seen: Counter[str] = Counter()
     for sentence in split_sentences(text):
         for m in NAME.finditer(sentence):
-            word = m.group(0)
+            word = re.sub(r"['’]s$", "", m.group(0))  # "Quillon's" counts as "Quillon"
             if m.start() > 0 and fold(word) not in STOP and fold(word) not in GENERIC:
                 seen[word] += 1
     return [w for w, n in seen.most_common(top) if n >= 2]

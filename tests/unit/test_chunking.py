@@ -170,3 +170,5 @@ def test_every_passage_header_carries_its_articles_key_names() -> None:
     head = last.indexed_text.split("\n")[0]
     assert "Pettifer" in head and "Northmoor" in head and article.title in head
     assert key_names("Une seule mention de Mistral ici.") == []  # seen once: no key name
+    # a possessive is the same name: "Quillon" (once) and "Quillon's" (once) make two
+    assert key_names("Then Quillon raised money. Then Quillon's chief spoke.") == ["Quillon"]
