@@ -268,6 +268,14 @@ class ExtractiveAnswerer(SentenceSignals):
                 quoted.append(s)
         return in_order(quoted, sentences)
 
+    def _states(self, question: str, s: Sentence, passages: list[Document]) -> bool:
+        """Does ``s`` alone give the figure asked for (its kind, the thing, a count of it)?"""
+        needs = question_type(question)[1]
+        across = str(passages[s.passage].metadata.get("language") or "") not in (
+            "", detect_language(question))
+        return bool(needs and needs.search(s.text)) and self._counts(question, [s]) and (
+            self._covers(question, [s.context], across, [with_title(s, passages)]))
+
     def _about(self, question: str, s: Sentence, passages: list[Document]) -> bool:
         """Does ``s`` (with its passage and title) hold each name the question is about?"""
         return all(g & self._holds(with_title(s, passages)) for g in name_options(question))
@@ -450,9 +458,14 @@ class ExtractiveAnswerer(SentenceSignals):
                 head.insert(0, f"{item}.")
         newest = max(dated.values())
         # Only when every quoted article is dated (else the newest date says nothing),
-        # and not when the question names a year ("… en 2024 ?" got "latest: 2026").
+        # not when the question names a year ("… en 2024 ?" got "latest: 2026"), and
+        # when a quote of the newest article gives the figure asked for by itself (a
+        # new user's "how many residents were evacuated?" got "the latest figure is
+        # from 2025-02-27" over "77 more homes…" of that date and 1,150 of an older one).
         if several and kind in ("amount", "count") and all(dated.values()) and len(
-                set(dated.values())) > 1 and not YEAR.search(question):
+                set(dated.values())) > 1 and not YEAR.search(question) and any(
+                dated[str(passages[s.passage].metadata.get("article_id"))] == newest
+                and self._states(question, s, passages) for s in chosen):
             head.insert(0, MESSAGES[lang]["latest"].format(date=newest))
         return f"{' '.join(head)} {' '.join(parts)}", markers
 

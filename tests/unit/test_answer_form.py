@@ -456,3 +456,19 @@ def test_the_latest_figure_is_the_named_companys_not_another_articles() -> None:
                 "investisseurs.", "openai-juin", "2025-06-11")  # its own: still first
     text = answerer().answer(question, [old, newer]).text
     assert text.startswith("Le chiffre le plus récent date du 2025-06-11."), text
+
+
+def test_no_latest_figure_note_when_the_newest_quote_gives_another_figure() -> None:
+    first = doc("Around 1,150 residents were evacuated from Tewkesbury during the flood.",
+                "flood", "2025-02-16", lang="en")
+    update = doc("Council officers said 77 more homes in Tewkesbury were found flooded once "
+                 "residents returned.", "flood-update", "2025-02-27", lang="en")
+    question = "How many residents were evacuated from Tewkesbury?"
+    both = passage_sentences([first, update])
+    text = answerer()._compose(question, "en", both, [first, update]).text
+    assert "1,150" in text and "77 more" in text and "latest" not in text, text
+    newer = doc("The council now says 1,240 residents were evacuated from Tewkesbury.",
+                "flood-update", "2025-02-27", lang="en")
+    both = passage_sentences([first, newer])
+    text = answerer()._compose(question, "en", both, [first, newer]).text
+    assert text.startswith("The latest figure is from 2025-02-27."), text
