@@ -53,6 +53,9 @@ DATE_EN = re.compile(
 
 
 def _fr_number(n: str) -> str:
+    """An English number written the French way: "2.5" → "2,5", "1,000" → "1 000"."""
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+", n):
+        return n.replace(",", "\u202f")  # (a comma there groups thousands)
     return n.replace(".", ",")
 
 
@@ -86,7 +89,9 @@ def amount_for(text: str, article_lang: str, reader_lang: str,
     unit = _SCALE_EN.get(scale.lower(), "")
     currency = _CUR_EN.get(cur.lower(), cur)
     if not unit:
-        return f"{_fr_number(n)} {currency.split()[-1]}"
+        return f"{_fr_number(n)} {currency.split()[-1].removeprefix('d’')}"  # 450 000 euros
+    if float(n.replace(",", "")) < 2:  # "1 million", "1,5 milliard": singular below two
+        unit = unit.rstrip("s")
     return f"{_fr_number(n)} {unit} {currency}"
 
 
@@ -103,11 +108,32 @@ def _nearness(text: str, asked: Callable[[str], bool]) -> Callable[[re.Match], i
     return distance
 
 
-def date_for(text: str, article_lang: str, reader_lang: str) -> str:
-    """The first month-date of ``text`` ("début octobre 2024"), for the reader; "" if none."""
-    m = (DATE_FR if article_lang == "fr" else DATE_EN).search(text)
+#: A season with its year ("autumn 2025"; without a year "fall" is mostly a verb).
+_SEASONS = {"spring": "printemps", "summer": "été", "autumn": "automne", "fall": "automne",
+            "winter": "hiver"}
+_SEASON = re.compile(rf"\b({'|'.join([*_SEASONS, *_SEASONS.values()])})\s+((?:19|20)\d{{2}})\b",
+                     re.IGNORECASE)
+
+
+def _season_for(text: str, reader_lang: str) -> str:
+    """The first season-and-year of ``text``, for the reader ("autumn 2025" → "automne
+    2025"); "" if none."""
+    m = _SEASON.search(text)
     if not m:
         return ""
+    season = m.group(1).lower()
+    if reader_lang == "fr":
+        return f"{_SEASONS.get(season, season)} {m.group(2)}"
+    english = {fr: en for en, fr in _SEASONS.items() if en != "fall"}
+    return f"{english.get(season, season)} {m.group(2)}"
+
+
+def date_for(text: str, article_lang: str, reader_lang: str) -> str:
+    """The first month-date of ``text`` ("début octobre 2024"), else its first season
+    and year ("autumn 2025"), for the reader; "" if none."""
+    m = (DATE_FR if article_lang == "fr" else DATE_EN).search(text)
+    if not m:
+        return _season_for(text, reader_lang)
     if article_lang == reader_lang:
         return m.group(0)
     part, day, year = m.group("part"), m.group("day"), m.group("year")

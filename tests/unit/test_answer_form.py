@@ -472,3 +472,21 @@ def test_no_latest_figure_note_when_the_newest_quote_gives_another_figure() -> N
     both = passage_sentences([first, newer])
     text = answerer()._compose(question, "en", both, [first, newer]).text
     assert text.startswith("The latest figure is from 2025-02-27."), text
+
+
+def test_an_english_amount_is_written_the_french_way() -> None:
+    # a new user got "1 millions de livres"; "£1,000" read as "1,000" is one pound in French
+    assert key_item("It doubled the fund to £1 million.", "amount", "en", "fr") == (
+        "1 million de livres")
+    assert key_item("Each household gets £1,000.", "amount", "en", "fr") == "1\u202f000 livres"
+    assert key_item("A fee of €450,000 was paid.", "amount", "en", "fr") == "450\u202f000 euros"
+    assert key_item("It raised $1.5 billion.", "amount", "en", "fr") == "1,5 milliard de dollars"
+    assert key_item("It raised $6.6 billion.", "amount", "en", "fr") == "6,6 milliards de dollars"
+
+
+def test_a_season_and_year_is_the_date_written_for_the_reader() -> None:
+    # a new user asking "quand commenceront les travaux ?" got "2025." for "autumn 2025"
+    quote = "Work will begin in autumn 2025 rather than spring 2026."
+    assert key_item(quote, "date", "en", "fr") == "automne 2025"
+    assert key_item("Les travaux débuteront à l’automne 2025.", "date", "fr", "en") == (
+        "autumn 2025")
