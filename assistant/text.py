@@ -10,7 +10,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\s]+(?=[«“\"(\[A-ZÀ-ÖØ-Þ0-9–-])")
+# A sentence ends at . ! ? or …, or right after a closing quote or bracket that follows
+# one ('…reached the kitchen." Fire crews…' was one sentence to a new user's eyes).
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][”\"»)\]])|(?<=[.!?…]\s»))\s+"
+                           r"(?=[«“\"(\[A-ZÀ-ÖØ-Þ0-9–-])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 
 FRENCH_HINTS = frozenset(

@@ -172,3 +172,14 @@ def test_every_passage_header_carries_its_articles_key_names() -> None:
     assert key_names("Une seule mention de Mistral ici.") == []  # seen once: no key name
     # a possessive is the same name: "Quillon" (once) and "Quillon's" (once) make two
     assert key_names("Then Quillon raised money. Then Quillon's chief spoke.") == ["Quillon"]
+
+
+def test_a_sentence_ends_after_a_closing_quote_or_bracket() -> None:
+    # a new user saw 'This time it reached the kitchen." Fire crews…' quoted as one
+    text = ('"In 2007 it reached the second step. This time it reached the kitchen." '
+            'Fire crews carried out 63 rescues. « C’est fini. » Il est parti. '
+            '"Stop," he said. He left (for good.) Then rain.')
+    assert split_sentences(text) == [
+        '"In 2007 it reached the second step.', 'This time it reached the kitchen."',
+        "Fire crews carried out 63 rescues.", "« C’est fini. »", "Il est parti.",
+        '"Stop," he said.', "He left (for good.)", "Then rain."]
