@@ -81,3 +81,12 @@ def test_the_packaged_model_named_by_its_folder_is_the_same_model() -> None:
     other = SentenceTransformerEmbeddings("sentence-transformers/other-model")
     assert default.name == by_path.name == "sentence-transformers/all-MiniLM-L6-v2"
     assert other.name == "sentence-transformers/other-model"
+
+
+def test_the_packaged_models_dimension_is_known_without_loading_it() -> None:
+    """Opening the index needs each model's dimension; loading MiniLM for it took 5 of
+    a command-line ask's 7.5 s (and torch is unimportable in this tier: no load)."""
+    from assistant.embeddings import SentenceTransformerEmbeddings
+
+    model = SentenceTransformerEmbeddings()
+    assert model.dimension == 384 and model._model is None
