@@ -504,3 +504,13 @@ def test_the_room_left_is_not_filled_with_a_bare_heading(monkeypatch) -> None:
     answer = a.answer("How much is the Tewkesbury hardship fund now?", [flood])
     assert "£1 million" in answer.text and "£1,000" in answer.text, answer.text
     assert "Hardship fund doubled" not in answer.text, answer.text
+
+
+def test_a_passage_is_about_its_articles_key_names() -> None:
+    # the figure's passage never names the cable car; its article does, often
+    figure = doc("La métropole attend désormais 9 200 voyageurs par jour dès la première "
+                 "année.", "grenoble", lang="fr")
+    question = "Combien de voyageurs par jour sont attendus sur le Métrocâble ?"
+    assert answerer().answer(question, [figure]).refused
+    figure.metadata["names"] = "Métrocâble Grenoble Fontaine"
+    assert "9 200 voyageurs" in answerer().answer(question, [figure]).text
