@@ -73,7 +73,10 @@ _NUMBER = re.compile(
     r"eighty|ninety|hundreds?|thousands?|dozens?|half)\b",
     re.IGNORECASE,
 )
-_UNIT = r"(?:semaines?|mois|jours?|ans|an|années?|weeks?|months?|days?|years?)"
+# (hours and minutes too: "le trajet dure 14 minutes" answers "combien de temps", which
+# a new user saw refused; no dev question moved)
+_UNIT = (r"(?:semaines?|mois|jours?|ans|an|années?|heures?|minutes?|weeks?|months?|days?|"
+         r"years?|hours?)")
 _DATE = re.compile(
     r"\b(19|20)\d{2}\b|\b(janvier|février|mars|avril|mai|juin|juillet|août|septembre|"
     r"octobre|novembre|décembre|january|february|march|april|(?-i:May)|june|july|august|"

@@ -514,3 +514,12 @@ def test_a_passage_is_about_its_articles_key_names() -> None:
     assert answerer().answer(question, [figure]).refused
     figure.metadata["names"] = "Métrocâble Grenoble Fontaine"
     assert "9 200 voyageurs" in answerer().answer(question, [figure]).text
+
+
+def test_minutes_and_hours_answer_how_long() -> None:
+    trip = doc("Le trajet complet dure 14 minutes, contre 35 minutes en bus.", "cable")
+    assert "14 minutes" in answerer().answer("Combien de temps dure le trajet complet ?",
+                                             [trip]).text
+    strike = doc("The crews walked out for 72 hours on Monday.", "ferry", lang="en")
+    assert "72 hours" in answerer().answer("How long did the crews walk out for?",
+                                           [strike]).text
