@@ -24,7 +24,7 @@ _SCALE_FR = {"milliard": "billion", "milliards": "billion", "million": "million"
 _SCALE_EN = {"billion": "milliards", "bn": "milliards", "b": "milliards",
              "million": "millions", "m": "millions", "mn": "millions"}
 _CUR_FR = {"dollars": "$", "d’euros": "€", "d'euros": "€", "euros": "€", "$": "$", "€": "€",
-           "de livres": "£", "livres": "£", "£": "£"}
+           "de livres": "£", "livres": "£", "£": "£", "euro": "€", "dollar": "$", "livre": "£"}
 _CUR_EN = {"$": "de dollars", "€": "d’euros", "£": "de livres", "dollars": "de dollars",
            "euros": "d’euros", "pounds": "de livres"}
 
@@ -32,7 +32,11 @@ _NUM = r"\d+(?:[.,]\d+)?"
 AMOUNT_FR = re.compile(
     rf"(?P<n>{_NUM})\s*(?P<scale>milliards?|millions?|mds?|mrd)\s+(?:de\s+)?"
     r"(?P<cur>dollars|d[’']euros|euros|livres)|"
-    rf"(?P<n2>{_NUM})\s*(?P<scale2>milliards?|millions?|Mds?|M)\s*(?P<cur2>[$€£])",
+    rf"(?P<n2>{_NUM})\s*(?P<scale2>milliards?|millions?|Mds?|M)\s*(?P<cur2>[$€£])|"
+    # a plain price ("un ticket à 1,80 euro", "1 450 euros"): a new user's "how much does
+    # a ticket cost?" got the line's "€64.5 million." from the next sentence
+    rf"(?P<n3>\d{{1,3}}(?:[ \u00a0\u202f]\d{{3}})+|{_NUM})\s*"
+    r"(?P<cur3>euros?\b|dollars?\b|livres?\b|[$€£])",
     re.IGNORECASE)
 AMOUNT_EN = re.compile(
     rf"(?P<cur>[$€£])\s?(?P<n>{_NUM})\s*(?P<scale>billion|bn|million|mn|m|b)?\b|"
@@ -74,10 +78,12 @@ def amount_for(text: str, article_lang: str, reader_lang: str,
         return ""
     m = min(found, key=_nearness(text, asked)) if asked else found[0]
     if article_lang == "fr":
-        n, scale, cur = (m.group("n"), m.group("scale"), m.group("cur")) if m.group("n") \
-            else (m.group("n2"), m.group("scale2"), m.group("cur2"))
+        n, scale, cur = next((m.group(f"n{i}"), m.group(f"scale{i}") if i != "3" else "",
+                              m.group(f"cur{i}")) for i in ("", "2", "3") if m.group(f"n{i}"))
         if reader_lang == "fr":
             return m.group(0)
+        if not scale:  # "1 450 euros" → "€1,450"
+            return f"{_CUR_FR.get(cur.lower(), cur)}{_grouped(_en_number(n), 'en')}"
         unit = _SCALE_FR.get(scale.lower(), "million" if scale.lower().startswith("m") else "")
         return f"{_CUR_FR.get(cur.lower(), cur)}{_en_number(n)} {unit}".strip()
     if reader_lang == "en":

@@ -523,3 +523,11 @@ def test_minutes_and_hours_answer_how_long() -> None:
     strike = doc("The crews walked out for 72 hours on Monday.", "ferry", lang="en")
     assert "72 hours" in answerer().answer("How long did the crews walk out for?",
                                            [strike]).text
+
+
+def test_a_plain_french_price_is_written_for_an_english_reader() -> None:
+    # "How much does a ticket cost?" got "€64.5 million." off the next sentence
+    assert key_item("Un ticket à 1,80 euro permet de l'emprunter.", "amount", "fr",
+                    "en") == "€1.80"
+    assert key_item("Une aide de 1 450 euros par foyer.", "amount", "fr", "en") == "€1,450"
+    assert key_item("Il a 35 ans.", "amount", "fr", "en") == ""
