@@ -97,7 +97,26 @@ def read_html(data: bytes | str, url: str = "") -> Extracted:
     if found is None:
         return Extracted(text)
     return Extracted(text, {"title": found.title or "", "published": found.date or "",
-                            "outlet": found.sitename or ""})
+                            "outlet": _site_name(data, found.title or "", found.sitename or "",
+                                                 url)})
+
+
+_TITLE_TAG = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+
+def _site_name(data: bytes | str, title: str, sitename: str, url: str) -> str:
+    """The site's name: trafilatura's, unless it is only the page's host, then the
+    part of the page's <title> after its headline ("… | The Coastal Herald"): a new
+    user's pages were all credited to "127.0.0.1:56909"."""
+    host = re.sub(r"^[a-z]+://", "", url, flags=re.IGNORECASE).split("/")[0]
+    if sitename and sitename not in (host, host.split(":")[0]):
+        return sitename
+    raw = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    m = _TITLE_TAG.search(raw[:200_000])
+    whole = html.unescape(re.sub(r"\s+", " ", m.group(1))).strip() if m else ""
+    rest = whole[len(title):] if title and whole.startswith(title) else ""
+    suffix = re.match(r"\s*[|\-–—:·]\s*(\S.{0,60})$", rest)
+    return suffix.group(1).strip() if suffix else sitename
 
 
 def read_pdf(data: bytes | str, url: str = "") -> Extracted:

@@ -139,3 +139,16 @@ def test_a_log_saved_as_txt_is_refused_not_indexed_as_an_article(tmp_path: Path)
                      "rails and of the drivers it needs to run a full timetable from the "
                      "first day of service.", encoding="utf-8")
     assert load_article(prose).text.startswith("The council said")
+
+
+def test_a_fetched_page_is_credited_to_the_site_its_title_names() -> None:
+    from assistant.readers import read_html
+
+    page = ("<html><head><title>Ferry crews strike over pay | The Coastal Herald</title>"
+            "</head><body><article><h1>Ferry crews strike over pay</h1><p>"
+            + "Crews on the ferry walked out on Monday at the start of a strike. " * 8
+            + "</p></article></body></html>")
+    got = read_html(page.encode(), url="http://127.0.0.1:8000/news/ferry.html")
+    assert got.meta["outlet"] == "The Coastal Herald", got.meta
+    named = page.replace("<head>", '<head><meta property="og:site_name" content="Herald">')
+    assert read_html(named, url="http://127.0.0.1:8000/x").meta["outlet"] == "Herald"
