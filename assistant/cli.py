@@ -154,8 +154,9 @@ def _watch(assistant: Assistant, args: argparse.Namespace) -> int:
         print("error: no feed to watch: give feed URLs or subscribe with "
               "`python -m assistant feeds add URL`", file=sys.stderr)
         return 2
-    watcher.run(args.feeds, once=args.once, echo=lambda line: print(line, flush=True))
-    return 0
+    lines = watcher.run(args.feeds, once=args.once, echo=lambda line: print(line, flush=True))
+    # --once is scripted like refresh: it fails when an entry or a feed failed
+    return 1 if args.once and any(line.errors for line in lines) else 0
 
 
 def _feeds(args: argparse.Namespace) -> int:

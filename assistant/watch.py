@@ -122,8 +122,11 @@ class Watcher:
         errors = polled.result.errors
         for link, message in errors:
             log.warning("%s: %s", link, message)
-        note = f"{polled.left} left for the next poll" if polled.left else ""
-        return PollLine(url, len(added), len(errors) + index_errors, note)
+        # the reasons on the feed's own line, not only on log lines (a new user saw
+        # "1 errors" and had to find why elsewhere)
+        notes = [f"{link}: {message}" for link, message in errors[:2]]
+        notes += [f"{polled.left} left for the next poll"] if polled.left else []
+        return PollLine(url, len(added), len(errors) + index_errors, "; ".join(notes))
 
     def _failed(self, url: str, message: str) -> PollLine:
         s = self.settings
@@ -139,20 +142,24 @@ class Watcher:
         return PollLine(url, errors=1, note=f"{message}; next try in {wait:.0f} s")
 
     def run(self, extra: list[str] | None = None, once: bool = False,
-            echo: Callable[[str], None] = print) -> None:
-        """Poll, then sleep until the next interval, until stopped; ``once``: one poll."""
+            echo: Callable[[str], None] = print) -> list[PollLine]:
+        """Poll, then sleep until the next interval, until stopped; ``once``: one poll.
+        The last poll's lines (a poll that failed as a whole: none)."""
         every = self.every
+        lines: list[PollLine] = []
         while not self.stop.is_set():
             start = time.monotonic()
             try:
-                self.poll(extra, echo)
+                lines = self.poll(extra, echo)
             except IndexMismatch:  # another embedding model: every poll would fail alike
                 raise
             except Exception:  # an unexpected failure must not end the watch
+                lines = [PollLine("", errors=1)]
                 log.exception("poll failed; next poll in %g s", every)
             if once:
-                return
+                break
             self.stop.wait(max(0.0, every - (time.monotonic() - start)))
+        return lines
 
 
 def _polled(state: FeedState) -> None:

@@ -165,6 +165,11 @@ def test_watch_beside_the_app_then_sigterm_mid_poll_and_watch_once(
     assert once.returncode == 0, once.stdout + once.stderr
     assert "new" in once.stdout and "Traceback" not in once.stderr
     print(f"watch --once: {time.monotonic() - start:.1f} s")
+    # a feed that fails: --once exits 1, like refresh, with the reason on the feed's line
+    dead = subprocess.run([sys.executable, "-m", "assistant", "watch", "--once",
+                           f"{site.base}/dead.xml"], env=env, cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+    assert dead.returncode == 1 and "HTTP 500" in dead.stdout, dead.stdout + dead.stderr
 
     # The same index as one uninterrupted poll of the same feed into a fresh folder.
     straight = own(assistant, tmp_path / "straight")
