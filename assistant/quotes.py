@@ -187,15 +187,10 @@ def brings_name(text: str, question: str) -> bool:
 
 
 def with_title(s: Sentence, passages: list[Document]) -> str:
-    """A sentence's context, its passage, its article's title and key names (the
-    names it gives most, :func:`assistant.chunking.key_names`): a passage that says
-    "the company" belongs to an article that names it. (The key names: keywords,
-    tuning half 0.589 → 0.589, test half 0.548 → 0.552, refusals unchanged; a new
-    user's "combien de voyageurs sur le Métrocâble ?" was refused, the figure's
-    passage not naming it.)"""
+    """A sentence's context, its passage and its article's title: a passage that
+    says "the company" belongs to an article whose title names it."""
     doc = passages[s.passage]
-    return (f"{doc.metadata.get('title') or ''}\n{doc.metadata.get('names') or ''}\n"
-            f"{s.context}\n{doc.page_content}")
+    return f"{doc.metadata.get('title') or ''}\n{s.context}\n{doc.page_content}"
 
 
 _CLOSED = re.compile(r"[.!?…»\"”)]$")

@@ -318,7 +318,5 @@ def _document(hit: Hit, score: float) -> Document:
     return Document(page_content=hit.text, metadata=meta, id=hit.id)
 
 
-#: Metadata kept in the index for bookkeeping, not shown with a passage. (The
-#: article's key names, "names", are shown: the answerer reads what a passage is about
-#: off them too.)
-_INTERNAL = frozenset({"article_hash", "corpus", "meta_version"})
+#: Metadata kept in the index for bookkeeping, not shown with a passage.
+_INTERNAL = frozenset({"article_hash", "corpus", "meta_version", "names"})

@@ -506,16 +506,6 @@ def test_the_room_left_is_not_filled_with_a_bare_heading(monkeypatch) -> None:
     assert "Hardship fund doubled" not in answer.text, answer.text
 
 
-def test_a_passage_is_about_its_articles_key_names() -> None:
-    # the figure's passage never names the cable car; its article does, often
-    figure = doc("La métropole attend désormais 9 200 voyageurs par jour dès la première "
-                 "année.", "grenoble", lang="fr")
-    question = "Combien de voyageurs par jour sont attendus sur le Métrocâble ?"
-    assert answerer().answer(question, [figure]).refused
-    figure.metadata["names"] = "Métrocâble Grenoble Fontaine"
-    assert "9 200 voyageurs" in answerer().answer(question, [figure]).text
-
-
 def test_minutes_and_hours_answer_how_long() -> None:
     trip = doc("Le trajet complet dure 14 minutes, contre 35 minutes en bus.", "cable")
     assert "14 minutes" in answerer().answer("Combien de temps dure le trajet complet ?",
