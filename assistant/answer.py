@@ -28,7 +28,6 @@ from .quotes import (
     balanced,
     beside,
     brings_name,
-    heading,
     leans_back,
     named,
     preceding,
@@ -251,9 +250,8 @@ class ExtractiveAnswerer(SentenceSignals):
                 "asserts" in self.checks and not self._asserts(question, chosen, across)):
             return None
         if groups and "names" in self.checks:
-            return self._room([s for s in core if about(s)] or chosen[:1], sentences,
-                              lambda s: about(s) and not heading(s, passages))
-        return self._room(core, sentences, lambda s: not heading(s, passages))
+            return self._room([s for s in core if about(s)] or chosen[:1], sentences, about)
+        return self._room(core, sentences, lambda s: True)
 
     def _room(self, quoted: list[Sentence], sentences: list[Sentence],
               keep: Callable[[Sentence], bool]) -> list[Sentence]:

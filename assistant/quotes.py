@@ -191,17 +191,3 @@ def with_title(s: Sentence, passages: list[Document]) -> str:
     says "the company" belongs to an article whose title names it."""
     doc = passages[s.passage]
     return f"{doc.metadata.get('title') or ''}\n{s.context}\n{doc.page_content}"
-
-
-_CLOSED = re.compile(r"[.!?…»\"”)]$")
-
-
-def heading(s: Sentence, passages: list[Document]) -> bool:
-    """Is ``s`` a line of its own with no closing stop: a section heading, not a
-    sentence? The room left in an answer is not filled with one: two new users saw
-    bare headings ("Hardship fund doubled [1]") quoted as evidence. (Tuning half:
-    54 answers lose a heading, one keyword lost, "Headcount falls to 190"; test
-    half unchanged.)"""
-    return f"{s.text}\n" in passages[s.passage].page_content + "\n" and not _CLOSED.search(
-        s.text)
-
