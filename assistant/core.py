@@ -288,6 +288,7 @@ class Assistant:
                                 max_bytes=s.max_fetch_bytes)
                 report.errors.extend(result.errors)
                 report.skipped.extend(result.skipped)
+                report.present.extend(result.present)
             return self.sync(report, rebuild=rebuild, progress=progress)
 
     def sync(self, report: RefreshReport | None = None, *, rebuild: bool = False,

@@ -53,6 +53,9 @@ class RefreshReport:
     errors: list[tuple[str, str]] = field(default_factory=list)
     passages_embedded: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    #: The ids of the sources given to ``refresh`` that the corpus already held as
+    #: themselves (the same file or address): unchanged or updated.
+    present: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:

@@ -69,13 +69,16 @@ class IngestResult:
     ``saved``: ids of the articles written or already present (in source order);
     ``added``: the subset newly written; ``errors``: (source, message) pairs;
     ``skipped``: (source, message) pairs of the sources not written because another
-    article of the corpus has their text or nearly (the message names it).
+    article of the corpus has their text or nearly (the message names it);
+    ``present``: ids of the sources already in the corpus as themselves (the same file
+    or address), not written again, or rewritten when their text changed.
     """
 
     saved: list[str] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    present: list[str] = field(default_factory=list)
 
 
 class Stored(NamedTuple):
@@ -250,6 +253,7 @@ def _record(stored: Stored, result: IngestResult, source: str = "", *,
         result.skipped.append((source, why))
         log.log(logging.INFO if quiet else logging.WARNING, "%s", source_line(source, why))
     else:
+        result.present.append(aid)
         log.info("already in the corpus: %s", aid)
 
 

@@ -130,6 +130,9 @@ class ArticleAdder:
             {src: name for src, name in names.items() if src not in failed}, fresh)
         # A web page whose text an article has already (uploads are found above).
         out.already += [src for src, _ in report.skipped if src not in names]
+        # An address given again, unchanged, is named too, not only when it comes alone
+        # (a new user's four addresses read "1 added · 2 failed").
+        out.already += [aid for aid in dict.fromkeys(report.present) if aid not in fresh]
         if saved and saved not in fresh:  # save_text gave the id of the article it matched
             out.already.append(title or t["pasted"])
         return out

@@ -206,7 +206,7 @@ def report_html(report: RefreshReport, lang: str, titles: dict[str, str] | None 
                  f'{_ids(ids, titles)}</li>' for key, ids in groups if ids]
         if already:
             items.append(f'<li class="add-already">{counted_word(len(already), "already", lang)}'
-                         f'{colon} {_ids(already, {})}</li>')
+                         f'{colon} {_ids(already, titles)}</li>')
         parts.append(f'<ul>{"".join(items)}</ul>' if items else "")
     elif report.unchanged and not report.errors:  # given, read, and nothing new in it
         parts.append(f'<p class="add-counts">{esc(t["nothing_new"])}</p>')

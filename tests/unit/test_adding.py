@@ -167,3 +167,23 @@ def test_a_pasted_text_s_headline_is_its_title_not_a_sentence(tmp_path: Path) ->
         "Il embauche 40 boulangers.")
     aid = save_text("", "Une seule ligne de texte sur le pain.", corpus)
     assert "Une seule ligne" in (corpus / f"{aid}.md").read_text("utf-8")
+
+
+def test_the_web_panel_names_an_address_given_again_among_others(
+        assistant: Assistant, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A new user's four addresses (new, already indexed, dead, broken) read
+    # "1 added · 2 failed": the one already indexed was not said.
+    again, new = "https://example.org/bis", "https://example.org/new"
+    bodies = {again: "Le port de Brest agrandit son terminal. " * 12,
+              new: "La ville de Rodez ouvre une piscine neuve. " * 12}
+
+    def fetch(address: str, **_: object) -> Fetched:
+        return Fetched(address, 200, "text/plain; charset=utf-8", bodies[address].encode())
+
+    monkeypatch.setattr(ingest_module, "fetch", fetch)
+    adder = ArticleAdder(assistant, tmp_path / "uploads")
+    first = adder.add(None, again, "", "", "en")
+    assert len(first.added) == 1 and first.already == []
+    both = adder.add(None, f"{new}\n{again}", "", "", "en")
+    assert len(both.added) == 1 and both.already == first.added, both
+    assert "already indexed" in report_html(both, "en")
