@@ -28,6 +28,7 @@ from .quotes import (
     balanced,
     beside,
     brings_name,
+    in_other_language,
     leans_back,
     named,
     preceding,
@@ -212,11 +213,12 @@ class ExtractiveAnswerer(SentenceSignals):
 
         latest = max(date(c) for c in chosen)
         best = max(c.score for c in chosen)
+        groups = name_options(question)
         # (about the question's names too: "the latest figure" of OpenAI's funds was
         # once a newer article's figure for another start-up)
         newer = [s for s in sentences if date(s) > latest and needs.search(s.text)
                  and s.score >= NEWER_SHARE * best and fits(chosen, s)
-                 and not other_period(question, s.text) and self._about(question, s, passages)]
+                 and not other_period(question, s.text) and self._about(groups, s, passages)]
         if not newer:
             return chosen
         return [*chosen, max(newer, key=lambda s: (date(s), s.score))]
@@ -236,12 +238,11 @@ class ExtractiveAnswerer(SentenceSignals):
         # Nvidia and another on Mistral.
         groups = name_options(question)
         def about(s: Sentence) -> bool:
-            return self._about(question, s, passages)
+            return self._about(groups, s, passages)
 
         if groups and "names" in self.checks:
             chosen = [s for s in chosen if about(s)]
-        across = any(str(passages[s.passage].metadata.get("language") or "")
-                     not in ("", detect_language(question)) for s in chosen)
+        across = any(in_other_language(question, s, passages) for s in chosen)
         if not chosen or ("covers" in self.checks and not self._covers(
                 question, [s.context for s in chosen], across,
                 [with_title(s, passages) for s in chosen])):
@@ -271,14 +272,14 @@ class ExtractiveAnswerer(SentenceSignals):
     def _states(self, question: str, s: Sentence, passages: list[Document]) -> bool:
         """Does ``s`` alone give the figure asked for (its kind, the thing, a count of it)?"""
         needs = question_type(question)[1]
-        across = str(passages[s.passage].metadata.get("language") or "") not in (
-            "", detect_language(question))
         return bool(needs and needs.search(s.text)) and self._counts(question, [s]) and (
-            self._covers(question, [s.context], across, [with_title(s, passages)]))
+            self._covers(question, [s.context], in_other_language(question, s, passages),
+                         [with_title(s, passages)]))
 
-    def _about(self, question: str, s: Sentence, passages: list[Document]) -> bool:
-        """Does ``s`` (with its passage and title) hold each name the question is about?"""
-        return all(g & self._holds(with_title(s, passages)) for g in name_options(question))
+    def _about(self, groups: list[set[str]], s: Sentence, passages: list[Document]) -> bool:
+        """Does ``s`` (with its passage and title) hold each of the question's name
+        ``groups`` (:func:`name_options`)?"""
+        return all(g & self._holds(with_title(s, passages)) for g in groups)
 
     def names_held(self, question: str, passages: list[Document]) -> bool:
         """Does some passage (or its title) hold each name the question is about?"""

@@ -58,9 +58,8 @@ DATE_EN = re.compile(
 
 def _fr_number(n: str) -> str:
     """An English number written the French way: "2.5" → "2,5", "1,000" → "1 000"."""
-    if re.fullmatch(r"\d{1,3}(?:,\d{3})+", n):
-        return n.replace(",", "\u202f")  # (a comma there groups thousands)
-    return n.replace(".", ",")
+    grouped = _grouped(n, "fr")  # (a comma between groups of three groups thousands)
+    return grouped if grouped != n else n.replace(".", ",")
 
 
 def _en_number(n: str) -> str:
@@ -117,6 +116,7 @@ def _nearness(text: str, asked: Callable[[str], bool]) -> Callable[[re.Match], i
 #: A season with its year ("autumn 2025"; without a year "fall" is mostly a verb).
 _SEASONS = {"spring": "printemps", "summer": "été", "autumn": "automne", "fall": "automne",
             "winter": "hiver"}
+_SEASONS_EN = {fr: en for en, fr in _SEASONS.items() if en != "fall"}
 _SEASON = re.compile(rf"\b({'|'.join([*_SEASONS, *_SEASONS.values()])})\s+((?:19|20)\d{{2}})\b",
                      re.IGNORECASE)
 
@@ -130,8 +130,7 @@ def _season_for(text: str, reader_lang: str) -> str:
     season = m.group(1).lower()
     if reader_lang == "fr":
         return f"{_SEASONS.get(season, season)} {m.group(2)}"
-    english = {fr: en for en, fr in _SEASONS.items() if en != "fall"}
-    return f"{english.get(season, season)} {m.group(2)}"
+    return f"{_SEASONS_EN.get(season, season)} {m.group(2)}"
 
 
 def date_for(text: str, article_lang: str, reader_lang: str) -> str:

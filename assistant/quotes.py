@@ -12,7 +12,7 @@ from langchain_core.documents import Document
 
 from .lexical import STOP
 from .scoring import GENERIC, NAME, Sentence
-from .text import fold
+from .text import detect_language, fold
 
 #: Nouns that stand for an organisation in an epithet (a closed class of the two
 #: languages, not words of an article).
@@ -184,6 +184,12 @@ def brings_name(text: str, question: str) -> bool:
         return {fold(n).split("'")[0] for n in found}
 
     return any(n not in STOP and n not in GENERIC for n in names(text) - names(question))
+
+
+def in_other_language(question: str, s: Sentence, passages: list[Document]) -> bool:
+    """Is ``s``'s passage in another language than the question (when it says)?"""
+    return str(passages[s.passage].metadata.get("language") or "") not in (
+        "", detect_language(question))
 
 
 def with_title(s: Sentence, passages: list[Document]) -> str:

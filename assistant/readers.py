@@ -14,6 +14,7 @@ import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from .errors import SourceError
 
@@ -108,8 +109,7 @@ def _site_name(data: bytes | str, title: str, sitename: str, url: str) -> str:
     """The site's name: trafilatura's, unless it is only the page's host, then the
     part of the page's <title> after its headline ("… | The Coastal Herald"): a new
     user's pages were all credited to "127.0.0.1:56909"."""
-    host = re.sub(r"^[a-z]+://", "", url, flags=re.IGNORECASE).split("/")[0]
-    if sitename and sitename not in (host, host.split(":")[0]):
+    if sitename and sitename not in (urlsplit(url).netloc, urlsplit(url).hostname):
         return sitename
     raw = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
     m = _TITLE_TAG.search(raw[:200_000])
