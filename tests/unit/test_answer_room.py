@@ -77,3 +77,17 @@ def test_quotes_in_the_other_language_hold_the_asked_thing_by_a_lexicon_word() -
     unknown = "Quelle est la gommette de Mateo Rincón ?"
     assert answerer._covers(unknown, [text], True, [text])
     assert not answerer._covers("Quelle est la pointure de Mateo Rincón ?", [text], True, [text])
+
+
+def test_a_thing_asked_for_that_no_passage_words_so_is_no_evidence_either_way() -> None:
+    # "Quelle est la longueur de la ligne ?" over a corpus that gives lengths in km
+    # and never writes "longueur": the covers check cannot ask the quote for the word.
+    # Where some passage does use the word, the quote must hold it.
+    question = "Quelle est la longueur de la ligne Autun–Avallon ?"
+    quote = "\nLa ligne Autun–Avallon mesure 62 kilomètres."
+    analyzer = Analyzer()
+    unused = set(analyzer.query_terms("longueur"))
+    nowhere = SentenceScorer(analyzer, idf=lambda t: 0.0 if t in unused else 1.0)
+    assert ExtractiveAnswerer(nowhere)._covers(question, [quote], False, [quote])
+    somewhere = SentenceScorer(analyzer, idf=lambda t: 1.0)
+    assert not ExtractiveAnswerer(somewhere)._covers(question, [quote], False, [quote])
