@@ -69,6 +69,10 @@ CHECKS = frozenset({"names", "covers", "counts", "asserts"})
 #: A grid over the tuning half (27 mixes of 0.4–0.8, 0.3–0.6, 0–0.2; session 13)
 #: found none better by keywords + refused, and none by more than one answer.
 MIX = (0.6, 0.45, 0.1)
+#: Covers asks a quote for the thing asked for if the word is rarer than this in the
+#: passages (LexicalIndex.rarity; "longueur" of a line in km is in none). Tuning keywords
+#: 0.594 (off) → 0.616 (0.65; 0.7 refuses one fewer); test 0.548 → 0.561, refused same.
+COMMON = 0.65
 
 _DURATION = re.compile(r"\b(?:combien de temps|how long|durée|duration)\b", re.IGNORECASE)
 
@@ -175,9 +179,8 @@ class ExtractiveAnswerer(SentenceSignals):
         return answer
 
     def _answered_by(self, part: str, quoted: list[Sentence]) -> bool:
-        """Does a quoted sentence hold the amount, date or number ``part`` asks for,
-        and its names, numbers and the thing it asks about? (Not its verb: "how many
-        does it *want* by 2030?")"""
+        """Does a quoted sentence hold the amount, date or number ``part`` asks for, and its
+        names, numbers and thing asked about? (Not its verb: "how many does it *want*…")"""
         kind, needs = question_type(part)
         musts = [m for m, _ in question_musts(part)]
         return kind in ("amount", "date", "count") and needs is not None and any(
@@ -337,9 +340,8 @@ class ExtractiveAnswerer(SentenceSignals):
         return any(counts(s.text, terms, self.scorer.analyzer) for s in chosen)
 
     def _choose(self, question: str, sentences: list[Sentence]) -> list[Sentence]:
-        """The best sentence; then sentences that bring a name or number the question
-        asks about and the best ones miss. (Near-best ones adding the question's terms
-        were chosen too: with the model's room after the checks, tuning 0.582 vs 0.590.)"""
+        """The best sentence; then sentences that bring a name or number the question asks
+        about and the best ones miss (not near-best ones adding its terms: tuning -0.008)."""
         ranked = sorted(sentences, key=lambda s: -s.score)
         best = ranked[0]
         if best.score < self.min_score:
@@ -390,9 +392,8 @@ class ExtractiveAnswerer(SentenceSignals):
                 continue  # a word we cannot translate: no evidence either way
             options = {must, *alts}
             stems = set(analyzer.query_terms(" ".join(options)))
-            if not strict and not any(self.scorer.idf(t) for t in stems):
-                continue  # no passage uses the word ("longueur" of a line in km): no
-                # evidence either way. Keywords tuning +0.009, test +0.004, refused same.
+            if not strict and max(map(self.scorer.rarity, stems), default=0) <= COMMON:
+                continue  # a common word in the passages, or in none: no evidence
             where = around if strict else have
             if not (options & where or stems & where):
                 return False

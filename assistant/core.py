@@ -108,7 +108,8 @@ class Assistant:
         self.lexicon = self._lexicon()
         self.answerer = ExtractiveAnswerer(
             SentenceScorer(self.analyzer, self._idf,
-                           self.lexicon.words_for if self.lexicon is not None else None),
+                           self.lexicon.words_for if self.lexicon is not None else None,
+                           self._rarity),
             embedder=embedders.get("multi") or embedders.get("dense"),
             lexicon=self.lexicon,
         )
@@ -123,6 +124,9 @@ class Assistant:
     # -- building blocks ---------------------------------------------------
     def _idf(self, term: str) -> float:
         return self.retriever.lexical().idf(term)
+
+    def _rarity(self, term: str) -> float:
+        return self.retriever.lexical().rarity(term)
 
     @property
     def store(self) -> Store:

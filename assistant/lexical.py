@@ -121,6 +121,12 @@ class LexicalIndex:
             return 0.0
         return math.log(1 + (len(self.ids) - df + 0.5) / (df + 0.5))
 
+    def rarity(self, term: str) -> float:
+        """:meth:`idf` as a share of the idf of a term one passage alone holds: 1 for
+        the rarest terms, near 0 for one most passages hold, 0 for one none holds
+        (comparable across corpora of any size)."""
+        return self.idf(term) / math.log(1 + (len(self.ids) - 0.5) / 1.5) if self.ids else 0.0
+
     def search(self, question: str, k: int,
                allowed: set[str] | None = None) -> list[tuple[str, float]]:
         """Best ``k`` (id, BM25 score) for a question; only ``allowed`` ids if given."""

@@ -308,13 +308,16 @@ class SentenceScorer:
     Each content word of the question is one *concept*, matched by its stems
     (French or English) or by those of its French translations. ``idf`` gives a
     term's rarity among the passages, 0 for a term no passage has (default:
-    every term 1); a concept weighs as its rarest known alternative.
+    every term 1); a concept weighs as its rarest known alternative. ``rarity`` is
+    that idf as a share of the rarest term's (default: every term 1).
     """
 
     def __init__(self, analyzer: Analyzer, idf: Callable[[str], float] | None = None,
-                 translate: Callable[[str], tuple[str, ...]] | None = None):
+                 translate: Callable[[str], tuple[str, ...]] | None = None,
+                 rarity: Callable[[str], float] | None = None):
         self.analyzer = analyzer
         self.idf = idf or (lambda _: 1.0)
+        self.rarity = rarity or (lambda _: 1.0)
         #: More words of the other language for a word (the induced lexicon's).
         self.translate = translate
 

@@ -79,15 +79,35 @@ def test_quotes_in_the_other_language_hold_the_asked_thing_by_a_lexicon_word() -
     assert not answerer._covers("Quelle est la pointure de Mateo Rincón ?", [text], True, [text])
 
 
-def test_a_thing_asked_for_that_no_passage_words_so_is_no_evidence_either_way() -> None:
+def test_a_thing_asked_for_that_passages_seldom_lack_or_never_hold_is_no_evidence() -> None:
     # "Quelle est la longueur de la ligne ?" over a corpus that gives lengths in km
-    # and never writes "longueur": the covers check cannot ask the quote for the word.
-    # Where some passage does use the word, the quote must hold it.
+    # and never writes "longueur", or writes it in most passages: the covers check
+    # cannot ask the quote for the word. Where the word is rare, the quote must hold it.
+    from assistant.answer import COMMON
+
     question = "Quelle est la longueur de la ligne Autun–Avallon ?"
     quote = "\nLa ligne Autun–Avallon mesure 62 kilomètres."
     analyzer = Analyzer()
-    unused = set(analyzer.query_terms("longueur"))
-    nowhere = SentenceScorer(analyzer, idf=lambda t: 0.0 if t in unused else 1.0)
-    assert ExtractiveAnswerer(nowhere)._covers(question, [quote], False, [quote])
-    somewhere = SentenceScorer(analyzer, idf=lambda t: 1.0)
-    assert not ExtractiveAnswerer(somewhere)._covers(question, [quote], False, [quote])
+    asked = set(analyzer.query_terms("longueur"))
+
+    def answerer(rarity: float) -> ExtractiveAnswerer:
+        return ExtractiveAnswerer(SentenceScorer(
+            analyzer, rarity=lambda t: rarity if t in asked else 1.0))
+
+    assert answerer(0.0)._covers(question, [quote], False, [quote])  # in no passage
+    assert answerer(COMMON - 0.05)._covers(question, [quote], False, [quote])
+    assert not answerer(COMMON + 0.05)._covers(question, [quote], False, [quote])
+
+
+def test_rarity_is_idf_as_a_share_of_the_rarest_terms_in_any_corpus_size() -> None:
+    from assistant.lexical import LexicalIndex
+
+    analyzer = Analyzer()
+    for size in (3, 40):
+        texts = [f"Le groupe publie ses comptes numéro{n}." for n in range(size - 1)]
+        index = LexicalIndex(analyzer, [str(n) for n in range(size)],
+                             [*texts, "Le trésorier quitte le groupe."], ["fr"] * size)
+        rare, common = analyzer.terms("trésorier")[0], analyzer.terms("groupe")[0]
+        assert index.rarity(rare) == 1.0
+        assert index.rarity(common) < 0.2
+        assert index.rarity("absent") == 0.0
