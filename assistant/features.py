@@ -93,13 +93,15 @@ class SentenceSignals:
     _held_texts: dict[str, frozenset[str]]
 
     def candidates(self, question: str, passages: list[Document],
-                   history: list[dict] | None = None) -> tuple[list[Sentence], np.ndarray]:
+                   history: list[dict] | None = None,
+                   with_previous: bool = True) -> tuple[list[Sentence], np.ndarray]:
         """The passages' sentences and their features (rows in the order of
-        :data:`assistant.sentence_model.FEATURES`)."""
+        :data:`assistant.sentence_model.FEATURES`); ``with_previous``: see
+        :func:`~assistant.conversation.contextual_query`."""
         sentences = self._sentences(passages)
         if not sentences:
             return [], np.zeros((0, len(FEATURES)))
-        query = contextual_query(question, history)
+        query = contextual_query(question, history, with_previous)
         turns = user_turns(history)
         previous = turns[-1] if turns and is_follow_up(question) else None
         needs = question_needs(question, previous)
@@ -197,6 +199,13 @@ class SentenceSignals:
                          best[plain], best[soft],
                          math.log1p(len(doc.page_content))])
         return np.array(rows, dtype=float).reshape(len(passages), len(PASSAGE_FEATURES))
+
+    def names_held(self, question: str, passages: list[Document]) -> bool:
+        """Does some passage (or its title) hold each name the question is about?"""
+        groups = name_options(question)
+        held = self._holds("\n".join(f"{d.metadata.get('title') or ''}\n{d.page_content}"
+                                      for d in passages))
+        return all(g & held for g in groups)
 
     def _holds(self, text: str) -> set[str]:
         """The folded words, hyphenated compounds and stems of a text, to check what it

@@ -7,7 +7,7 @@ from assistant.answer import ExtractiveAnswerer
 from assistant.lexical import Analyzer
 from assistant.room import CLOSE_SHARE, MAX_SENTENCES
 from assistant.room import fill as _fill
-from assistant.scoring import Sentence, SentenceScorer
+from assistant.scoring import Sentence, SentenceScorer, passage_sentences
 
 
 def sentence(text: str, score: float, passage: int = 0) -> Sentence:
@@ -111,3 +111,25 @@ def test_rarity_is_idf_as_a_share_of_the_rarest_terms_in_any_corpus_size() -> No
         assert index.rarity(rare) == 1.0
         assert index.rarity(common) < 0.2
         assert index.rarity("absent") == 0.0
+
+
+def test_a_follow_ups_sentences_are_scored_without_the_previous_question() -> None:
+    # The search keeps the previous question (the follow-up goes on where it was
+    # answered), but the quote must answer the follow-up: "Who supplied its cells?"
+    # after "What is the storage capacity of Elbwerk's plant?" quoted the capacity.
+    from langchain_core.documents import Document
+
+    from assistant.conversation import contextual_query
+
+    history = [{"role": "user", "content": "What is the storage capacity of Elbwerk's plant?"}]
+    question = "Who supplied its cells?"
+    assert "capacity" in contextual_query(question, history)
+    assert "capacity" not in contextual_query(question, history, with_previous=False)
+    text = ("Elbwerk's new storage plant near Zerbst has a storage capacity of 250 "
+            "megawatts, the largest storage plant of its kind in Germany. Its cells "
+            "were supplied by the Chinese manufacturer CATL.")
+    doc = Document(page_content=text, metadata={"language": "en", "title": "Elbwerk"})
+    answerer = ExtractiveAnswerer(SentenceScorer(Analyzer()))
+    sentences = passage_sentences([doc])
+    answerer._select(question, sentences, [doc], history)
+    assert max(sentences, key=lambda s: s.score).text.startswith("Its cells")

@@ -52,7 +52,14 @@ def test_pasted_text_with_its_own_front_matter_gives_title_and_body(tmp_path: Pa
 def test_any_body_survives_save_load_and_chunking(tmp_path: Path, body: str) -> None:
     folder = tmp_path / str(time.perf_counter_ns())
     aid = save_text("Un titre", body, folder)
-    article = load_article(folder / f"{aid}.md")
+    try:
+        article = load_article(folder / f"{aid}.md")
+    except SourceError as exc:
+        # Forty words or more with almost no function word read as a log or a table
+        # (hypothesis found one): refused with the reason, the saved file kept.
+        assert "no running French or English text" in str(exc)
+        assert (folder / f"{aid}.md").read_text(encoding="utf-8")
+        return
     # The loader writes text in NFC (a CJK compatibility ideograph becomes its
     # canonical form, hypothesis found U+FA2A → U+98EF).
     # Invisible characters are dropped too (hypothesis found a line holding only a
