@@ -179,7 +179,9 @@ class SentenceSignals:
     def passage_features(self, question: str, passages: list[Document],
                          history: list[dict] | None = None) -> np.ndarray:
         """Rows of :data:`PASSAGE_FEATURES`, one per passage."""
-        sentences, x = self.candidates(question, passages, history)
+        # (as the answerer: a follow-up's passages are judged by what it asks, not by
+        # the previous question; keywords tuning 0.626 → 0.630, test 0.561 → 0.566)
+        sentences, x = self.candidates(question, passages, history, with_previous=False)
         probs = self.model.probabilities(x) if len(x) else np.zeros(0)
         lang = detect_language(question)
         sim, lex, names, plain, soft = (FEATURES.index(f) for f in (

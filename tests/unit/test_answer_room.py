@@ -133,3 +133,18 @@ def test_a_follow_ups_sentences_are_scored_without_the_previous_question() -> No
     sentences = passage_sentences([doc])
     answerer._select(question, sentences, [doc], history)
     assert max(sentences, key=lambda s: s.score).text.startswith("Its cells")
+
+
+def test_the_rerank_judges_a_follow_ups_passages_by_what_it_asks() -> None:
+    from langchain_core.documents import Document
+
+    history = [{"role": "user", "content": "What is the storage capacity of Elbwerk's plant?"}]
+    meta = {"language": "en", "title": "Elbwerk"}
+    capacity = Document(page_content=(
+        "Elbwerk's new storage plant near Zerbst has a storage capacity of 250 megawatts, "
+        "the largest storage plant of its kind in Germany."), metadata=meta)
+    cells = Document(page_content=("The Elbwerk plant holds 96 containers. Its cells were "
+                                   "supplied by the Chinese manufacturer CATL."), metadata=meta)
+    answerer = ExtractiveAnswerer(SentenceScorer(Analyzer()))
+    first, second = answerer.passage_scores("Who supplied its cells?", [capacity, cells], history)
+    assert second > first
