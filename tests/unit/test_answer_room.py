@@ -148,3 +148,21 @@ def test_the_rerank_judges_a_follow_ups_passages_by_what_it_asks() -> None:
     answerer = ExtractiveAnswerer(SentenceScorer(Analyzer()))
     first, second = answerer.passage_scores("Who supplied its cells?", [capacity, cells], history)
     assert second > first
+
+
+def test_a_long_question_answered_by_the_fourth_passage_is_not_refused_for_its_score() -> None:
+    # A floor on the best sentence's hand-mix score (0.35) refused such questions: most
+    # of the question's words are context, and the last passage read ranks lowest.
+    from langchain_core.documents import Document
+
+    weather = [Document(page_content=t, metadata={"language": "fr", "title": "Météo"}) for t in (
+        "Il a plu toute la journée sur Rouen.", "Les températures baissent encore.",
+        "Le vent soufflera fort demain.")]
+    brisa = Document(page_content=("Brisa emploie 1 200 salariés. Le groupe publie ses "
+                                   "comptes en mars."),
+                     metadata={"language": "fr", "title": "Brisa"})
+    question = ("Selon les syndicats du secteur textile normand, combien de salariés permanents "
+                "la société familiale Brisa emploie-t-elle aujourd'hui dans ses trois usines "
+                "historiques de la région ?")
+    answer = ExtractiveAnswerer(SentenceScorer(Analyzer())).answer(question, [*weather, brisa])
+    assert not answer.refused and "1 200 salariés" in answer.text
