@@ -230,6 +230,7 @@ def _ingest_file(source: str, corpus: _Corpus, result: IngestResult) -> None:
         aid = slugify(path.stem)
         log.info("%s is already in the corpus folder", path.name)
         result.saved.append(aid)
+        result.present.append(aid)  # (the web panel says "already indexed")
         return
     article = load_article(path)
     article.source = ""

@@ -492,7 +492,8 @@ def test_file_already_in_the_corpus_is_left_alone(corpus: Path) -> None:
                     encoding="utf-8")
     before = path.read_bytes()
     result = ingest([str(path)], corpus)
-    assert result == IngestResult(saved=["deja-la"], added=[], errors=[])
+    # present: the web panel names it "already indexed" (it said nothing before)
+    assert result == IngestResult(saved=["deja-la"], added=[], errors=[], present=["deja-la"])
     assert path.read_bytes() == before
     assert [p.name for p in md_files(corpus)] == ["deja-la.md"]
 
