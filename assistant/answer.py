@@ -190,10 +190,9 @@ class ExtractiveAnswerer(SentenceSignals):
         """The sentences that answer ``question`` (scored in place), or None."""
         if not sentences:
             return None
-        # The features hold the scorer's score and closeness the hand mix needs. A
-        # follow-up's sentences are scored without the previous question (the search
-        # keeps it): keywords tuning 0.616 → 0.626, test 0.561 either way (answered +1).
-        scored, x = self.candidates(question, passages, history, with_previous=False)
+        # The sentence model's features hold the scorer's score and the encoder's
+        # closeness the hand mix below needs (worked out once, on copies).
+        scored, x = self.candidates(question, passages, history)
         likely = self.model.probabilities(x) if self.model.applies(x) else x[:, 0]
         for s, c, sim, p in zip(sentences, scored, x[:, 0], likely, strict=True):
             s.score = (MIX[0] * c.score + MIX[1] * sim
