@@ -35,7 +35,16 @@ from .quotes import (
     query_names,
     with_title,
 )
-from .room import FILL_FLOOR, MAX_ANSWER_CHARS, MAX_SENTENCES, fill, fits, in_order, within
+from .room import (
+    FILL_FLOOR,
+    MAX_ANSWER_CHARS,
+    MAX_SENTENCES,
+    fill,
+    fits,
+    in_order,
+    with_newer,
+    within,
+)
 from .scoring import (
     NUMBER,
     Concept,
@@ -56,9 +65,6 @@ from .sentence_model import RERANK_FILE, SentenceModel
 from .text import detect_language, fold
 from .wording import COLON, MESSAGES, Answer, lead
 
-#: A figure from a newer article joins the answer when its sentence scores at least
-#: this share of the best quoted one.
-NEWER_SHARE = 0.8
 #: The answerer's refusal checks: the quoted sentences hold the question's names
 #: ("names"), its names, numbers and the thing asked for ("covers"), a number of the
 #: counted thing ("counts"), an amount/date/number or the question's predicate
@@ -124,8 +130,10 @@ class ExtractiveAnswerer(SentenceSignals):
         chosen = self._select(question, sentences, passages, history)
         if chosen is None:
             return self.refusal(lang)
-        return self._compose(question, lang, self._newer(question, chosen, sentences, passages),
-                             passages)
+        groups = name_options(question)
+        newer = with_newer(question, chosen, sentences, passages,
+                           lambda s: self._about(groups, s, passages))
+        return self._compose(question, lang, newer, passages)
 
     def _answer_parts(self, question: str, lang: str, parts: list[str],
                       passages: list[Document], history: list[dict] | None,
@@ -200,30 +208,6 @@ class ExtractiveAnswerer(SentenceSignals):
             s.likely = float(p)
         return self._checked(question, sentences, passages)
 
-    def _newer(self, question: str, chosen: list[Sentence], sentences: list[Sentence],
-               passages: list[Document]) -> list[Sentence]:
-        """For "how much / how many": a sentence of a *newer* article that gives the
-        same kind of figure and scores nearly as well joins the quotes (the answer
-        then puts it first and says it is the latest figure)."""
-        kind, needs = question_type(question)
-        if kind not in ("amount", "count") or needs is None:
-            return chosen
-
-        def date(s: Sentence) -> str:
-            return str(passages[s.passage].metadata.get("published") or "")
-
-        latest = max(date(c) for c in chosen)
-        best = max(c.score for c in chosen)
-        groups = name_options(question)
-        # (about the question's names too: "the latest figure" of OpenAI's funds was
-        # once a newer article's figure for another start-up)
-        newer = [s for s in sentences if date(s) > latest and needs.search(s.text)
-                 and s.score >= NEWER_SHARE * best and fits(chosen, s)
-                 and not other_period(question, s.text) and self._about(groups, s, passages)]
-        if not newer:
-            return chosen
-        return [*chosen, max(newer, key=lambda s: (date(s), s.score))]
-
     def _checked(self, question: str, sentences: list[Sentence],
                  passages: list[Document]) -> list[Sentence] | None:
         """The sentences to quote, if they pass every check; else None (refuse)."""
@@ -251,9 +235,24 @@ class ExtractiveAnswerer(SentenceSignals):
         if ("counts" in self.checks and not self._counts(question, chosen)) or (
                 "asserts" in self.checks and not self._asserts(question, chosen, across)):
             return None
+        core = self._witnessed(question, core, chosen, across)
         if groups and "names" in self.checks:
             return self._room([s for s in core if about(s)] or chosen[:1], sentences, about)
         return self._room(core, sentences, lambda s: True)
+
+    def _witnessed(self, question: str, core: list[Sentence], chosen: list[Sentence],
+                   across: bool) -> list[Sentence]:
+        """``core``, plus the best sentence of ``chosen`` (which passed the checks) that
+        gives the kind of figure asked for, when no sentence of ``core`` does: the
+        checks passed on it, so it is quoted (a new user's "How much did the reopening
+        cost?" got "The cost of the reopening has also risen." and no amount)."""
+        kind, needs = question_type(question)
+        if needs is None or kind == "name":
+            return core
+        typed = self._saying(question, [s for s in chosen if needs.search(s.text)], across)
+        if not typed or any(s in typed for s in core):
+            return core
+        return [*core, max(typed, key=lambda s: s.score)]
 
     def _room(self, quoted: list[Sentence], sentences: list[Sentence],
               keep: Callable[[Sentence], bool]) -> list[Sentence]:
@@ -415,12 +414,16 @@ class ExtractiveAnswerer(SentenceSignals):
             chosen = sorted(chosen, key=lambda s: rank[str(
                 passages[s.passage].metadata.get("article_id"))])
         # Whole quotes: the lowest-scoring ones are left out until the answer fits
-        # (cutting the text left "…230 salariés,… [4]" in a new user's trial).
+        # (cutting the text left "…230 salariés,… [4]" in a new user's trial), those
+        # without the kind of figure asked for first (a new user's "how much did the
+        # reopening cost?" lost the update's figure to its framing sentence).
+        needs = question_type(question)[1]
         while True:
             text, markers = self._render(question, lang, chosen, passages, item)
             if len(text) <= MAX_ANSWER_CHARS or len(chosen) == 1:
                 break
-            chosen.remove(min(chosen, key=lambda s: s.score))
+            chosen.remove(min(chosen, key=lambda s: (
+                bool(needs and needs.search(s.text)), s.score)))
         if len(text) > MAX_ANSWER_CHARS:  # one sentence longer than an answer: cut
             text = text[: MAX_ANSWER_CHARS - 6].rsplit(" ", 1)[0] + f"… [{len(markers)}]"
         sources = [passages[p] for p in sorted(markers, key=lambda p: markers[p])]

@@ -21,7 +21,8 @@ _PART_FR = {"début": "early", "mi": "mid", "fin": "late"}
 _PART_EN = {"early": "début", "mid": "mi-", "late": "fin"}
 _SCALE_FR = {"milliard": "billion", "milliards": "billion", "million": "million",
              "millions": "million", "md": "billion", "mds": "billion", "mrd": "billion"}
-_SCALE_EN = {"billion": "milliards", "bn": "milliards", "b": "milliards",
+_SCALE_EN = {"billion": "milliards", "billions": "milliards", "millions": "millions",
+             "bn": "milliards", "b": "milliards",
              "million": "millions", "m": "millions", "mn": "millions"}
 _CUR_FR = {"dollars": "$", "d’euros": "€", "d'euros": "€", "euros": "€", "$": "$", "€": "€",
            "de livres": "£", "livres": "£", "£": "£", "euro": "€", "dollar": "$", "livre": "£"}
@@ -183,8 +184,27 @@ def key_item(text: str, kind: str, article_lang: str, reader_lang: str,
                    if (counted is None or counted(text[m.end():]))
                    and not any(a <= m.start() < b for a, b in money)]
         counts = [n for n in numbers if not _YEAR.fullmatch(n)] or numbers
-        return _grouped(counts[0], reader_lang) if counts else ""
+        return _with_scale(counts[0], text, article_lang, reader_lang) if counts else ""
     return ""
+
+
+def _with_scale(number: str, text: str, article_lang: str, reader_lang: str) -> str:
+    """A count written for the reader, with the scale word after it in ``text`` ("92
+    million meals" gives "92 millions" to a French reader, not "92": a new user's trial)."""
+    after = re.match(rf"{re.escape(number)}\s+(\w+)", text[text.find(number):])
+    word = after.group(1).lower() if after else ""
+    if word not in _SCALE_WORDS or article_lang == reader_lang:
+        return _grouped(number, reader_lang)
+    scale = (_SCALE_FR if article_lang == "fr" else _SCALE_EN)[word]
+    if reader_lang == "fr":
+        shown = _fr_number(number)
+        one = shown in ("0", "1") or shown.startswith("1,")  # "1,5 million": singular
+        return f"{shown} {scale.rstrip('s') if one else scale}"
+    return f"{_en_number(number)} {scale}"
+
+
+#: Whole scale words only ("5 m" may be metres).
+_SCALE_WORDS = {"million", "millions", "milliard", "milliards", "billion", "billions"}
 
 
 def _grouped(number: str, lang: str) -> str:

@@ -3,7 +3,12 @@ fill the room left (shared by the extractive answerer and its ablations)."""
 
 from __future__ import annotations
 
-from .scoring import Sentence
+from collections.abc import Callable
+
+from langchain_core.documents import Document
+
+from .crosslang import other_period
+from .scoring import Sentence, question_type
 
 MAX_ANSWER_CHARS = 600
 #: A sentence scoring this share of the best one is quoted too when there is room
@@ -18,6 +23,9 @@ CLOSE_SHARE = 0.6
 #: tuning 0.571 → 0.580, test 0.525 → 0.543, nothing else moved.
 MAX_SENTENCES = 4
 FILL_FLOOR = 0.01
+#: A figure from a newer article joins the answer when its sentence scores at least
+#: this share of the best quoted one.
+NEWER_SHARE = 0.8
 
 
 def within(text: str, note: str) -> str:
@@ -48,3 +56,31 @@ def in_order(chosen: list[Sentence], sentences: list[Sentence]) -> list[Sentence
     """``chosen`` in the order ``sentences`` (the articles' order) has them."""
     order = {id(s): n for n, s in enumerate(sentences)}
     return sorted(chosen, key=lambda s: order[id(s)])
+
+
+def with_newer(question: str, chosen: list[Sentence], sentences: list[Sentence],
+               passages: list[Document], about: Callable[[Sentence], bool]) -> list[Sentence]:
+    """For "how much / how many": ``chosen`` and a sentence of a *newer* article that
+    gives the same kind of figure, scores nearly as well and is ``about`` the question's
+    names (the answer then puts it first and says it is the latest figure)."""
+    kind, needs = question_type(question)
+    if kind not in ("amount", "count") or needs is None:
+        return chosen
+
+    def date(s: Sentence) -> str:
+        return str(passages[s.passage].metadata.get("published") or "")
+
+    # Newer than the quotes that give the figure: a new user's quotes held the
+    # update's framing sentence ("The cost of the reopening has also risen.") and the
+    # older article's figure, and the update's own figure was left out.
+    typed = [c for c in chosen if needs.search(c.text)]
+    latest = max(date(c) for c in typed or chosen)
+    best = max(c.score for c in chosen)
+    # (about the question's names too: "the latest figure" of OpenAI's funds was
+    # once a newer article's figure for another start-up)
+    newer = [s for s in sentences if date(s) > latest and needs.search(s.text)
+             and s.score >= NEWER_SHARE * best and s not in chosen and fits(typed, s)
+             and not other_period(question, s.text) and about(s)]
+    if not newer:
+        return chosen
+    return [*chosen, max(newer, key=lambda s: (date(s), s.score))]

@@ -203,6 +203,12 @@ def load_article(path: Path) -> Article:
         reason = " ".join(str(exc).split())  # one line, whatever the library said
         raise SourceError(f"{path.name}: unreadable ({exc.__class__.__name__}: {reason})") from exc
     body = "\n".join(clean(line) for line in body.splitlines()).strip()
+    if reader is read_text and suffix not in (".md", ".markdown") and meta.get("title"):
+        # a plain text's headline is its title, not a sentence of it (a new user's
+        # .txt headline was quoted as the first sentence of an answer)
+        first, _, rest = body.partition("\n")
+        if first.strip() == str(meta["title"]).strip() and rest.strip():
+            body = rest.strip()
     if not body:
         raise SourceError(f"{path.name}: no text in it")
     if not reads_as_prose(body):

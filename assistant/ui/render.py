@@ -88,9 +88,15 @@ def render_sources(answer: Answer, lang: str = "fr") -> str:
     return f'{SOURCES_MARK}<div class="sources-head">{t["sources"]}</div>{"".join(items)}</div>'
 
 
+#: A line that opens on "2026." or "92)": Markdown reads an ordered list item.
+_LIST_START = re.compile(r"^(\s*\d+)([.)])(?=\s|$)")
+
+
 def answer_markdown(answer: Answer, lang: str = "fr", text: str | None = None) -> str:
-    """The chat message for an answer: its text (escaped), a notice, its sources."""
-    body = esc(answer.text if text is None else text)
+    """The chat message for an answer: its text (escaped), a notice, its sources.
+    An answer opening on the item asked for ("2026. D'après l'article…") is not made
+    a numbered list: a new user saw "2026." hang outside the message, unselectable."""
+    body = _LIST_START.sub(r"\1\\\2", esc(answer.text if text is None else text))
     if answer.notice:
         body = f'<span class="notice">{esc(answer.notice)}</span>\n\n{body}'
     sources = render_sources(answer, lang)

@@ -508,3 +508,46 @@ def test_a_plain_french_price_is_written_for_an_english_reader() -> None:
                     "en") == "€1.80"
     assert key_item("Une aide de 1 450 euros par foyer.", "amount", "fr", "en") == "€1,450"
     assert key_item("Il a 35 ans.", "amount", "fr", "en") == ""
+
+
+def test_a_count_is_written_with_its_scale_word() -> None:
+    # a new user's "how many meals" got "92." for "92 million meals"
+    assert key_item("The company sold 92 million meals.", "count", "en", "fr") == "92 millions"
+    assert key_item("Elle compte 1,5 million d’abonnés.", "count", "fr", "en") == "1.5 million"
+    assert key_item("It built a 5 m wall for 40 workers.", "count", "en", "fr") == "5"
+
+
+def test_the_update_figure_is_quoted_not_only_its_framing_sentence() -> None:
+    # A new user's "How much did the reopening cost?" got the update's "The cost of
+    # the reopening has also risen." beside the older article's figure, and never the
+    # update's own figure.
+    old = doc("The reopening of the Vierzon maternity unit cost 4.2 million euros, paid by "
+              "the region and the State.", "vierzon-march", "2025-03-14", lang="en")
+    update = doc("Six months after the reopening of the Vierzon maternity unit, the hospital "
+                 "has recorded 275 births, fewer than the 650 births planned for its first "
+                 "year of the reopening of the maternity unit at Vierzon hospital. The cost of "
+                 "the reopening of the Vierzon maternity unit has also risen. The final bill "
+                 "for the works reached 4.9 million euros, against 4.2 million euros "
+                 "announced in March, because of delays in fitting out the neonatal unit "
+                 "of the maternity.", "vierzon-sept", "2025-09-18", lang="en")
+    text = answerer().answer("How much did the reopening of the Vierzon maternity unit cost?",
+                             [update, old]).text
+    assert "4.9 million" in text, text
+
+
+def test_quotes_that_do_not_fit_leave_before_the_figure_asked_for() -> None:
+    update = doc("Six months after it reopened in March, the Vierzon maternity unit has "
+                 "recorded 275 births, fewer than the pace needed to reach the 650 births "
+                 "planned for its first year, the hospital said on Wednesday in a statement. "
+                 "The cost of the reopening has also risen sharply, the hospital director "
+                 "said on Wednesday, and the region, which paid for most of the works and "
+                 "for the new equipment of the delivery rooms, is worried about its own "
+                 "budget for the coming years and about the hospital's other wards. "
+                 "The final bill for the works reached 4.9 million euros, against 4.2 "
+                 "million euros announced in March, because of delays in the neonatal unit.",
+                 "vierzon-sept", "2025-09-18", lang="en")
+    quotes = passage_sentences([update])
+    for s, score in zip(quotes, (0.9, 0.8, 0.5), strict=True):
+        s.score = score
+    text = answerer()._compose("How much did the reopening cost?", "en", quotes, [update]).text
+    assert len(text) <= 600 and "4.9 million" in text, text

@@ -115,6 +115,18 @@ def test_plain_text_headline_is_the_title_and_a_dateline_the_date() -> None:
     assert read_text("Un seul titre sans texte").meta == {}
 
 
+def test_a_text_files_headline_is_its_title_not_its_first_sentence(tmp_path: Path) -> None:
+    # A new user's .txt headline was quoted as the first sentence of an answer.
+    path = tmp_path / "ferries.txt"
+    path.write_text("Aberdeen harbour orders two electric ferries\n\nAberdeen, 2 April 2025.\n\n"
+                    + "The harbour said on Wednesday that it had signed the contract. " * 4,
+                    encoding="utf-8")
+    article = load_article(path)
+    assert article.title == "Aberdeen harbour orders two electric ferries"
+    assert article.text.startswith("Aberdeen, 2 April 2025."), article.text[:60]
+    assert article.published == "2025-04-02"
+
+
 def test_pasted_text_keeps_its_dateline_as_its_date(tmp_path: Path) -> None:
     from assistant.ingest import save_text
     text = ("Galway approves a new bridge\nGalway, 14 March 2025.\n"

@@ -59,6 +59,14 @@ def test_a_refusal_has_no_sources_block() -> None:
         '<span class="notice">LLM down</span>\n\nNon.'
 
 
+def test_an_answer_opening_on_its_item_is_no_numbered_list() -> None:
+    # "2026. D'après l'article…" was shown as a list item, "2026." outside the bubble.
+    assert answer_markdown(Answer("2026. D’après l’article : x. [1]"), "fr").startswith(
+        "2026\\. D’après")
+    assert answer_markdown(Answer("92) x"), "fr").startswith("92\\) x")
+    assert answer_markdown(Answer("1 200. D’après"), "fr").startswith("1 200. D’après")
+
+
 def test_answer_markdown_escapes_the_text() -> None:
     out = answer_markdown(Answer(f"x {HOSTILE}"), "en")
     assert "<img" not in out
