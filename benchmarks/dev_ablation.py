@@ -24,6 +24,7 @@ from harness import when, write
 from assistant import answer as answer_module
 from assistant import conversation
 from assistant import features as features_module
+from assistant import lexical as lexical_module
 from assistant import lexicon as lexicon_module
 from assistant import room as room_module
 from assistant import scoring as scoring_module
@@ -184,6 +185,12 @@ def answer_configs(a: Any) -> list[tuple[str, list[Patch]]]:
                                                   lambda q: [q])]),
         ("a comparison answered as one question (not once per name)",
          [(answer_module, "compared", lambda q: [])]),
+        # (the analyzer's and the snapshot's remembered terms are emptied too: they
+        # were worked out with the lemmas)
+        ("without lemmas in the sentence signals (session 17: plain stems)",
+         [(lexical_module, "lemma_words", lambda text, have: []),
+          (a.retriever.lexical().analyzer, "_cache", {}),
+          (a.retriever.snapshot(), "_sentences", {})]),
         ("sentence scorer without the lexicon's words (glossary only)",
          [(a.answerer.scorer, "translate", None)]),
         ("follow-ups searched without the previous question",
