@@ -33,6 +33,7 @@ from .quotes import (
     named,
     preceding,
     query_names,
+    updates,
     with_title,
 )
 from .room import (
@@ -449,7 +450,7 @@ class ExtractiveAnswerer(SentenceSignals):
             date = str(passages[s.passage].metadata.get("published") or "")
             tail = f" [{marker}]" + (f" ({date})" if several and date else "")
             parts.append(quote if follows else quote + tail)
-        kind, _ = question_type(question)
+        kind, needs = question_type(question)
         source_lang = str(passages[chosen[0].passage].metadata.get("language") or lang)
         quoted = list(dict.fromkeys(str(passages[s.passage].metadata.get("language") or lang)
                                     for s in chosen))
@@ -464,10 +465,11 @@ class ExtractiveAnswerer(SentenceSignals):
         # when a quote of the newest article gives the figure asked for by itself (a
         # new user's "how many residents were evacuated?" got "the latest figure is
         # from 2025-02-27" over "77 more homes…" of that date and 1,150 of an older one).
+        # And only over an older quote's figure of the same subject (see ``updates``).
         if several and kind in ("amount", "count") and all(dated.values()) and len(
-                set(dated.values())) > 1 and not YEAR.search(question) and any(
-                dated[str(passages[s.passage].metadata.get("article_id"))] == newest
-                and self._states(question, s, passages) for s in chosen):
+                set(dated.values())) > 1 and not YEAR.search(question) and updates(
+                [s for s in chosen if self._states(question, s, passages)],
+                [s for s in chosen if needs and needs.search(s.text)], passages, newest):
             head.insert(0, MESSAGES[lang]["latest"].format(date=newest))
         return f"{' '.join(head)} {' '.join(parts)}", markers
 

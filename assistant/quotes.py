@@ -197,3 +197,24 @@ def with_title(s: Sentence, passages: list[Document]) -> str:
     says "the company" belongs to an article whose title names it."""
     doc = passages[s.passage]
     return f"{doc.metadata.get('title') or ''}\n{s.context}\n{doc.page_content}"
+
+
+def updates(giving: list[Sentence], figures: list[Sentence], passages: list[Document],
+            newest: str) -> bool:
+    """Does a quote of the ``newest`` article give the figure asked for (``giving``),
+    and a quote of an older article a figure of that kind (``figures``), about a
+    subject both name (their passages or titles share a name)? Then the newest is
+    "the latest figure".
+    (A new user's harvest question also quoted a hospital article's "eight health
+    workers", and was told the latest figure dated from the harvest article.)"""
+    def date(s: Sentence) -> str:
+        return str(passages[s.passage].metadata.get("published") or "")
+
+    def subject(s: Sentence) -> set[str]:
+        return {n for n in (fold(m.group(0)).split("'")[0]
+                            for m in NAME.finditer(with_title(s, passages)))
+                if n not in STOP and n not in GENERIC}
+
+    new = [s for s in giving if date(s) == newest]
+    old = [s for s in figures if date(s) and date(s) < newest]
+    return any(subject(a) & subject(b) for a in new for b in old)

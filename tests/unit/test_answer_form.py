@@ -551,3 +551,21 @@ def test_quotes_that_do_not_fit_leave_before_the_figure_asked_for() -> None:
         s.score = score
     text = answerer()._compose("How much did the reopening cost?", "en", quotes, [update]).text
     assert len(text) <= 600 and "4.9 million" in text, text
+
+
+def test_no_latest_figure_over_another_subjects_figure() -> None:
+    # A new user's harvest question also quoted a hospital article's "eight health
+    # workers", and was told "The latest figure is from" the harvest article's date.
+    harvest = doc("Near Tours, 1,200 seasonal workers were hired for the Touraine harvest.",
+                  "touraine-harvest", "2025-10-03", lang="en")
+    hospital = doc("In Vierzon, the council housed eight health workers in new flats.",
+                   "vierzon-hospital", "2025-09-18", lang="en")
+    question = "How many seasonal workers were hired?"
+    quotes = passage_sentences([harvest, hospital])
+    text = answerer()._compose(question, "en", quotes, [harvest, hospital]).text
+    assert "1,200" in text and "latest" not in text, text
+    update = doc("The Touraine harvest finally hired 1,350 seasonal workers, growers said.",
+                 "touraine-update", "2025-11-20", lang="en")
+    quotes = passage_sentences([update, harvest])
+    text = answerer()._compose(question, "en", quotes, [update, harvest]).text
+    assert text.startswith("The latest figure is from 2025-11-20."), text
