@@ -263,6 +263,28 @@ def _parse(raw: str) -> dict[str, tuple[str, ...]]:
 EN_FR: dict[str, tuple[str, ...]] = _parse(_RAW)
 
 
+def _reverse(raw: str) -> dict[str, tuple[str, ...]]:
+    """French word → the English words of the lines that translate to it."""
+    table: dict[str, tuple[str, ...]] = {}
+    for line in raw.strip().splitlines():
+        if line.startswith("="):
+            continue
+        left, _, right = line.partition(":")
+        sources = tuple(fold(w) for w in left.split())
+        for word in {fold(w) for w in right.split()}:
+            table[word] = table.get(word, ()) + tuple(w for w in sources if w != word)
+    return table
+
+
+#: The glossary read French → English ("chiffre" → revenue, sales, turnover).
+FR_EN: dict[str, tuple[str, ...]] = _reverse(_RAW)
+
+
+def in_english(word: str) -> tuple[str, ...]:
+    """English words whose French words (in the glossary) hold ``word`` (folded)."""
+    return FR_EN.get(fold(word), ())
+
+
 def translations(word: str) -> tuple[str, ...]:
     """French words for an English word, or French synonyms of a French word (folded)."""
     return EN_FR.get(fold(word), ())

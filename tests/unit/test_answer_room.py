@@ -166,3 +166,18 @@ def test_a_long_question_answered_by_the_fourth_passage_is_not_refused_for_its_s
                 "historiques de la région ?")
     answer = ExtractiveAnswerer(SentenceScorer(Analyzer())).answer(question, [*weather, brisa])
     assert not answer.refused and "1 200 salariés" in answer.text
+
+
+def test_the_glossary_is_read_french_to_english_for_quotes_in_english() -> None:
+    # A new user's "Quel est le chiffre d'affaires de Northwind… ?" over "record
+    # revenue of £318 million" was refused: the lexicon gives "chiffre" only
+    # "figures", and the glossary went English → French.
+    from langchain_core.documents import Document
+    lexicon = {"chiffre": ("figures",), "benefice": ("profit",)}
+    scorer = SentenceScorer(Analyzer(), translate=lambda w: lexicon.get(w, ()))
+    answerer = ExtractiveAnswerer(scorer)
+    doc = Document(page_content="Northwind Foods reported record revenue of £318 million for "
+                   "the first quarter of 2025.", metadata={"language": "en", "title": "Northwind"})
+    answer = answerer.answer("Quel est le chiffre d'affaires de Northwind Foods ?", [doc])
+    assert not answer.refused and "£318 million" in answer.text, answer.text
+    assert answerer.answer("Quel est le bénéfice de Northwind Foods ?", [doc]).refused
