@@ -105,7 +105,6 @@ class ExtractiveAnswerer(SentenceSignals):
         self._split = {}
         self._held_texts = {}
 
-    # -- messages ----------------------------------------------------------
     def empty(self, question: str) -> Answer:
         """The answer to an empty question."""
         lang = detect_language(question) if question else "en"
@@ -243,10 +242,9 @@ class ExtractiveAnswerer(SentenceSignals):
 
     def _witnessed(self, question: str, core: list[Sentence], chosen: list[Sentence],
                    across: bool) -> list[Sentence]:
-        """``core``, plus the best sentence of ``chosen`` (which passed the checks) that
-        gives the kind of figure asked for, when no sentence of ``core`` does: the
-        checks passed on it, so it is quoted (a new user's "How much did the reopening
-        cost?" got "The cost of the reopening has also risen." and no amount)."""
+        """``core`` and, when none of it gives the kind of figure asked for, the best
+        sentence of ``chosen`` that does: the checks passed on it (a new user's "How much
+        did the reopening cost?" got "The cost … has also risen." and no amount)."""
         kind, needs = question_type(question)
         if needs is None or kind == "name":
             return core
@@ -315,10 +313,12 @@ class ExtractiveAnswerer(SentenceSignals):
     def _saying(self, question: str, typed: list[Sentence], across: bool) -> list[Sentence]:
         """The sentences that say a word of the question's predicate (all of them when
         it has none, or none translated for sentences in another language)."""
-        predicate, own = self._predicate(question), self.scorer.sentence_terms
+        predicate, terms = self._predicate(question), self.scorer.analyzer.query_terms
         if not predicate or (across and not any(c.alts for c in predicate)):
             return typed
-        return [s for s in typed if any(c.match(own(s)) for c in predicate)]
+        # Stems, no lemmas: "se lancent (dans une course)" is no "lancé (ChatGPT)".
+        return [s for s in typed if any(c.match(frozenset(terms(s.text, lemmas=False)))
+                                        for c in predicate)]
 
     def _predicate(self, question: str) -> list[Concept]:
         """What the question says happens: its concepts other than names."""

@@ -396,6 +396,12 @@ def test_add_articles_then_ask_about_them(page, corpus: Path, pages: str) -> Non
     ask(page, "Qui a investi dans Anthropic ?")  # the models are loaded from here on
     wait_answer(page, "Anthropic")
     open_panel(page)
+    # What the page's live regions say, kept as it changes: Gradio's status tracker
+    # announced its raw key "common.complete" to screen readers (a new user's trial).
+    page.evaluate("""() => { window.statusSaid = []; new MutationObserver(() =>
+        document.querySelectorAll('[role=status]').forEach(
+            e => window.statusSaid.push(e.textContent.trim()))).observe(
+        document.body, {subtree: true, childList: true, characterData: true}); }""")
     name = f"kerbrat-{uuid.uuid4().hex[:8]}"
     page.locator("#add-files input[type='file']").set_input_files(files=[{
         "name": f"../{name}.md", "mimeType": "text/markdown",
@@ -405,6 +411,9 @@ def test_add_articles_then_ask_about_them(page, corpus: Path, pages: str) -> Non
     # the extension apart), which failed now and then.
     sync_api.expect(page.locator("#add-files").get_by_role("cell", name=f"{name}.md")
                     ).to_be_visible()
+    page.wait_for_function("() => window.statusSaid.some(s => s)", timeout=10_000)
+    said = page.evaluate("() => window.statusSaid")
+    assert not any("common." in s for s in said), said
     page.locator("#add-urls textarea").fill(pages)
     page.locator("#add-title textarea, #add-title input").first.fill(TEXT_TITLE)
     page.locator("#add-text textarea").fill(TEXT_FACT)

@@ -199,6 +199,12 @@ def _lang(value: Any) -> str:
     return "en" if value == "en" else "fr"
 
 
+#: Gradio's status tracker announces "common.complete" to screen readers, a key its
+#: own translations lack (a new user's trial found it in the upload box's live
+#: region): these words fill it.
+STATUS_WORDS = gr.I18n(en={"common.complete": "Done"}, fr={"common.complete": "Terminé"})
+
+
 def launch_options(settings: Settings | None = None) -> dict:
     """Extra keyword arguments for ``demo.launch``: the CSS and theme (Gradio 6 takes
     them there), the upload size limit (``ASSISTANT_MAX_UPLOAD_BYTES``), which Gradio
@@ -207,5 +213,6 @@ def launch_options(settings: Settings | None = None) -> dict:
     s = settings or Settings()
     throttle = LoginThrottle(s.login_max_failures, s.login_window, s.login_backoff_max)
     return {"css": CSS, "theme": gr.themes.Soft(), "max_file_size": s.max_upload_bytes,
+            "i18n": STATUS_WORDS,
             "app_kwargs": {"middleware": [Middleware(LoginGuard, throttle=throttle),
                                           Middleware(LoginPageGuard)]}}
