@@ -21,7 +21,7 @@ from ..feeds_panel import TEXTS as FEEDS_TEXTS
 from ..readers import suffix_refusal
 from ..text import clean
 from .adding import AddReport, ArticleAdder, upload_paths
-from .labels import LABELS, k_of, lang_of
+from .labels import EXAMPLES, LABELS, k_of, lang_of
 from .render import (
     answer_markdown,
     articles_html,
@@ -96,6 +96,8 @@ class Handlers:
     def __init__(self, assistant: Assistant, upload_dir: Path | str | None = None):
         self.assistant = assistant
         self.articles = ArticleList(assistant)
+        #: (the article listing it was worked out for, which examples it is about)
+        self._examples: tuple[list[dict] | None, list[bool]] = (None, [])
         self.turns = Turns()
         self.adder = ArticleAdder(assistant, upload_dir)
         s = assistant.settings
@@ -204,21 +206,52 @@ class Handlers:
         return [], [], passages_html([], lang_of(lang)), ""
 
     def corpus_state(self, lang: Any) -> tuple:
-        """What the page offers by whether any article is indexed (as last listed):
-        (examples heading, examples row, question box). The example questions are
-        about the seed article: with no article they give way to how to add one."""
+        """What the page offers by the indexed articles (as last listed): (examples
+        heading, examples row, question box, each example button). The example
+        questions are about the seed article: with no article they give way to how to
+        add one, and only those the articles are about are shown."""
         lang = lang_of(lang)
-        empty = self.articles.empty
-        return (self.examples_head(lang), gr.update(visible=not empty),
-                gr.update(placeholder=LABELS[lang]["placeholder_empty" if empty
-                                                   else "placeholder"]))
+        shown = self.examples_shown()
+        return (self.examples_head(lang), gr.update(visible=any(shown)),
+                gr.update(placeholder=LABELS[lang][self._placeholder()]),
+                *(gr.update(visible=v) for v in shown))
+
+    def examples_shown(self) -> list[bool]:
+        """Per example question, whether the indexed articles answer it. (A new user's
+        own articles got examples about OpenAI, which were refused.) Worked out once
+        per article listing."""
+        rows = self.articles.cached
+        if not rows:  # not listed yet: as the page was built; none: no example
+            return [rows is None] * len(EXAMPLES)
+        if self._examples[0] is not rows:
+            self._examples = (rows, [self._about(q) for q in EXAMPLES])
+        return self._examples[1]
+
+    def _about(self, question: str) -> bool:
+        """Does the extractive answerer (fast, whatever the mode) answer ``question``?"""
+        answerer = getattr(self.assistant, "answerer", None)
+        if answerer is None:
+            return True
+        try:
+            passages = self.assistant.retrieve(question, k=self.default_k)
+            return not answerer.answer(question, passages).refused
+        except Exception:
+            log.exception("cannot try an example question")
+            return False
+
+    def _placeholder(self) -> str:
+        if self.articles.empty:
+            return "placeholder_empty"
+        return "placeholder" if any(self.examples_shown()) else "placeholder_any"
 
     def examples_head(self, lang: str) -> str:
         """The line above the example questions, or, with no article indexed (as last
-        listed), what to do first."""
+        listed), what to do first; nothing when no example is about the articles."""
         t = LABELS[lang]
         if self.articles.empty:
             return note_html(t["no_articles_hint"])
+        if not any(self.examples_shown()):
+            return ""
         return f'<p class="examples-head"><b>{t["examples"]}</b> ({t["examples_how"]})</p>'
 
     def restore(self, lang: Any, conversation: Any) -> tuple:
@@ -290,9 +323,7 @@ class Handlers:
         values = {"send": "send", "clear": "clear", "refresh": "refresh", "add_btn": "add_btn"}
         out: dict[str, Any] = {name: gr.update(label=t[key]) for name, key in labels.items()}
         out.update({name: gr.update(value=t[key]) for name, key in values.items()})
-        empty = self.articles.empty
-        out["msg"] = gr.update(label=t["input"],
-                               placeholder=t["placeholder_empty" if empty else "placeholder"])
+        out["msg"] = gr.update(label=t["input"], placeholder=t[self._placeholder()])
         out["header"] = header(lang)
         out["examples"] = self.examples_head(lang)
         out["mode"] = self.mode(lang)

@@ -45,6 +45,7 @@ LABELS: dict[str, dict[str, str]] = {
                              ".md, .txt, .html ou .pdf, adresses web ou texte collé), puis "
                              "posez à nouveau votre question.",
         "placeholder_empty": "Ajoutez d’abord un article, puis posez votre question ici",
+        "placeholder_any": "Posez votre question sur les articles indexés",
         "loading": "Chargement de l’index…",
         "error": "Désolé, une erreur est survenue. Réessayez dans un instant.",
         "bad_input": "Cette question ne peut pas être traitée : reformulez-la, s’il vous plaît.",
@@ -103,6 +104,7 @@ LABELS: dict[str, dict[str, str]] = {
                              "“Add articles” panel (.md, .txt, .html or .pdf files, web "
                              "addresses or a pasted text), then ask your question again.",
         "placeholder_empty": "Add an article first, then ask your question here",
+        "placeholder_any": "Ask your question about the indexed articles",
         "loading": "Loading the index…",
         "error": "Sorry, something went wrong. Please try again in a moment.",
         "bad_input": "This question cannot be handled: please rephrase it.",

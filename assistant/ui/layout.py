@@ -122,7 +122,8 @@ def wire_page(demo: gr.Blocks, h: Handlers, c: dict[str, Any]) -> None:
     """The rest: on load, the language and conversation this browser kept, then the
     article list; the language switch (saved); the Add articles panel; the feeds."""
     corpus = {"fn": h.corpus_state, "inputs": [c["lang"]],
-              "outputs": [c["examples"], c["examples_row"], c["msg"]], "queue": False, **UI}
+              "outputs": [c["examples"], c["examples_row"], c["msg"], *c["example_buttons"]],
+              "queue": False, **UI}
     # Gradio's own words (file box, footer) in the page's language, not the browser's.
     demo.load(None, [c["saved_lang"]], None, js=GRADIO_LOCALE_JS, **UI)
     c["lang"].change(None, [c["lang"]], None, js=GRADIO_LOCALE_JS, **UI)

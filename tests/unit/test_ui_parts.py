@@ -247,6 +247,14 @@ class FakeAssistant:
     def articles(self) -> list[dict]:
         return list(self.rows)
 
+    @property
+    def answerer(self) -> Any:  # the extractive answerer the example questions are tried on
+        def answer(question: str, passages: list[Document]) -> Answer:
+            said = {w for p in passages for w in p.page_content.split()}
+            names = {w for w in question.split()[1:] if w[:1].isupper()}
+            return ANSWER if names & said else Answer("Les articles ne répondent pas.")
+        return type("Answerer", (), {"answer": staticmethod(answer)})()
+
     def add_text(self, title: str, text: str) -> str:
         self.saved.append((title, text))
         return "a"
@@ -357,7 +365,7 @@ def test_with_no_article_indexed_the_page_says_how_to_add_one(
     # articles indexés ne répondent pas…" as if there were articles.
     fake.rows = []
     assert LABELS["fr"]["no_articles"] in h.load_articles("fr")
-    head, row, box = h.corpus_state("fr")
+    head, row, box, *_ = h.corpus_state("fr")
     assert LABELS["fr"]["no_articles_hint"] in head and "chat-note" in head
     assert row["visible"] is False and box["placeholder"] == LABELS["fr"]["placeholder_empty"]
     assert "OpenAI" not in box["placeholder"]
@@ -375,9 +383,28 @@ def test_with_no_article_indexed_the_page_says_how_to_add_one(
     fake.rows = ROWS
     *_, last = h.respond("Combien OpenAI a-t-il levé ?", [], [], 2, "fr")
     assert SOURCES_MARK in last[1][-1]["content"] and len(fake.calls) == 1
-    head, row, box = h.corpus_state("fr")
+    h.load_articles("fr")
+    head, row, box, *_ = h.corpus_state("fr")
     assert LABELS["fr"]["examples"] in head and row["visible"] is True
     assert box["placeholder"] == LABELS["fr"]["placeholder"]
+
+
+def test_only_examples_the_articles_are_about_are_offered(
+        h: Handlers, fake: FakeAssistant) -> None:
+    # The examples ask about the seed article: a new user's own articles (a hospital,
+    # a food company) got "Combien OpenAI a-t-il levé ?", which was refused.
+    h.load_articles("fr")
+    head, row, box, *buttons = h.corpus_state("fr")  # the fake's passage names OpenAI
+    assert [b["visible"] for b in buttons] == [True, True, False, False]  # not Anthropic, Meta
+    assert row["visible"] is True and LABELS["fr"]["examples"] in head
+    fake.retrieve = lambda q, k=4, history=None: [  # type: ignore[method-assign]
+        Document(page_content="La maternité de Vierzon a rouvert en mars.")]
+    fake.rows = [dict(ROWS[0], article_id="vierzon")]
+    h.reload_articles("fr")
+    head, row, box, *buttons = h.corpus_state("fr")
+    assert not any(b["visible"] for b in buttons) and row["visible"] is False
+    assert head == "" and box["placeholder"] == LABELS["fr"]["placeholder_any"]
+    assert h.set_language("en")["msg"]["placeholder"] == LABELS["en"]["placeholder_any"]
 
 
 def test_the_language_and_conversation_come_back_from_the_browser(h: Handlers) -> None:
