@@ -56,7 +56,8 @@ class Concept:
 # "dix fois moins", "three times more": a ratio answers "how much" too.
 _RATIO = r"\b(\d+|deux|trois|quatre|cinq|dix|cent|two|three|four|five|ten|hundred)\s+(fois|times)\b"
 _AMOUNT = re.compile(
-    r"\d[\d\s.,]*\s*(milliards?|millions?|billions?|md|mds|k|%|€|\$|dollars|euros)|"
+    r"\d[\d\s.,]*\s*(milliards?|millions?|billions?|md|mds|k|%|€|\$|£|dollars|euros|"
+    r"livres|pounds|pence|percent|per\s+cent|pour\s+cent)|[£$€]\s?\d|"
     r"\b(un|une|deux|trois|quatre|cinq|dix)\s+(milliards?|millions?)\b|"
     r"\b(dizaines?|centaines?|milliers|millions|milliards|tens|hundreds|thousands)\s+"
     r"(de\s+|of\s+)?(milliers\s+de\s+|millions\s+de\s+|milliards\s+de\s+)?(dollars|euros)|"

@@ -84,3 +84,15 @@ def test_irregular_forms_meet_their_verb_in_the_sentence_signals() -> None:
     scorer = SentenceScorer(analyzer)
     sold = Sentence("The company sold 92 million meals.", 0, "")
     assert scorer.lexical(scorer.concepts("How many meals did the company sell?"), sold) == 1.0
+
+
+def test_amounts_in_pounds_pence_and_percent_are_amounts() -> None:
+    # "How much did Northwind's share price rise?" was refused over "Shares rose 6
+    # percent to 412 pence": no amount was seen in the sentence; nor in "£90".
+    needs = question_needs("How much is a yearly pass?")
+    assert needs is not None
+    for text in ("An annual pass costs £90.", "Shares rose 6 percent to 412 pence.",
+                 "Sales rose 14 per cent.", "Le prix a baissé de 3 pour cent.",
+                 "It received a $450,000 grant."):
+        assert needs.search(text), text
+    assert not needs.search("The council has 12 members since 2024.")
