@@ -317,8 +317,8 @@ class ExtractiveAnswerer(SentenceSignals):
         if not predicate or (across and not any(c.alts for c in predicate)):
             return typed
         # Stems, no lemmas: "se lancent (dans une course)" is no "lancé (ChatGPT)".
-        return [s for s in typed if any(c.match(frozenset(terms(s.text, lemmas=False)))
-                                        for c in predicate)]
+        said = {id(s): frozenset(terms(s.text, lemmas=False)) for s in typed}
+        return [s for s in typed if any(c.match(said[id(s)]) for c in predicate)]
 
     def _predicate(self, question: str) -> list[Concept]:
         """What the question says happens: its concepts other than names."""

@@ -31,6 +31,7 @@ from .sources import (
     load_article,
     parse_front_matter,
     slugify,
+    without_heading,
 )
 from .text import clean, detect_language, words
 
@@ -193,9 +194,7 @@ def _strip_boilerplate(text: str, title: str) -> str:
     lines = [line for line in lines if not (len(line) < 200 and _BOILERPLATE.search(line))]
     while lines and not lines[0]:
         lines.pop(0)
-    if lines and title and words(lines[0].lstrip("#")) == words(title):
-        lines.pop(0)
-    return "\n".join(lines).strip()
+    return "\n".join(without_heading(lines, title)).strip()
 
 
 def _check_local_file(path: Path) -> None:

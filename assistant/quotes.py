@@ -11,7 +11,7 @@ import re
 from langchain_core.documents import Document
 
 from .lexical import STOP
-from .scoring import GENERIC, NAME, Sentence
+from .scoring import GENERIC, NAME, Sentence, name_keys
 from .text import detect_language, fold
 
 #: Nouns that stand for an organisation in an epithet (a closed class of the two
@@ -211,9 +211,7 @@ def updates(giving: list[Sentence], figures: list[Sentence], passages: list[Docu
         return str(passages[s.passage].metadata.get("published") or "")
 
     def subject(s: Sentence) -> set[str]:
-        return {n for n in (fold(m.group(0)).split("'")[0]
-                            for m in NAME.finditer(with_title(s, passages)))
-                if n not in STOP and n not in GENERIC}
+        return name_keys(with_title(s, passages)) - STOP - GENERIC
 
     new = [s for s in giving if date(s) == newest]
     old = [s for s in figures if date(s) and date(s) < newest]

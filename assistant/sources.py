@@ -19,7 +19,7 @@ import yaml
 from .errors import SourceError
 from .metadata import date_span
 from .readers import BY_SUFFIX, dateline, decode, read_pdf, read_text
-from .text import ENGLISH_HINTS, FRENCH_HINTS, clean, detect_language
+from .text import ENGLISH_HINTS, FRENCH_HINTS, clean, detect_language, words
 
 log = logging.getLogger(__name__)
 
@@ -203,12 +203,11 @@ def load_article(path: Path) -> Article:
         reason = " ".join(str(exc).split())  # one line, whatever the library said
         raise SourceError(f"{path.name}: unreadable ({exc.__class__.__name__}: {reason})") from exc
     body = "\n".join(clean(line) for line in body.splitlines()).strip()
-    if reader is read_text and suffix not in (".md", ".markdown") and meta.get("title"):
+    if reader is read_text and suffix not in (".md", ".markdown"):
         # a plain text's headline is its title, not a sentence of it (a new user's
         # .txt headline was quoted as the first sentence of an answer)
-        first, _, rest = body.partition("\n")
-        if first.strip() == str(meta["title"]).strip() and rest.strip():
-            body = rest.strip()
+        body = "\n".join(without_heading(body.split("\n"), str(meta.get("title") or ""))
+                         ).strip() or body
     if not body:
         raise SourceError(f"{path.name}: no text in it")
     if not reads_as_prose(body):
@@ -227,6 +226,13 @@ def load_article(path: Path) -> Article:
         source=str(path),
         extra={k: v for k, v in meta.items() if k not in known},
     )
+
+
+def without_heading(lines: list[str], title: str) -> list[str]:
+    """``lines`` without a first line that repeats ``title`` (its words, "#" aside)."""
+    if lines and title and words(lines[0].lstrip("#")) == words(title):
+        return lines[1:]
+    return lines
 
 
 def _published(value: str, name: str) -> str:

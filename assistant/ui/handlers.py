@@ -224,10 +224,10 @@ class Handlers:
         if not rows:  # not listed yet: as the page was built; none: no example
             return [rows is None] * len(EXAMPLES)
         if self._examples[0] is not rows:
-            self._examples = (rows, [self._about(q) for q in EXAMPLES])
+            self._examples = (rows, [self._answered(q) for q in EXAMPLES])
         return self._examples[1]
 
-    def _about(self, question: str) -> bool:
+    def _answered(self, question: str) -> bool:
         """Does the extractive answerer (fast, whatever the mode) answer ``question``?"""
         answerer = getattr(self.assistant, "answerer", None)
         if answerer is None:
