@@ -180,22 +180,24 @@ def key_item(text: str, kind: str, article_lang: str, reader_lang: str,
         # a count, not the year beside it ("took over in April 2023 … 214 customers"),
         # nor the number of an amount ("values it at $4.2 billion" for "combien de fois")
         money = [m.span() for p in (AMOUNT_FR, AMOUNT_EN) for m in p.finditer(text)]
-        numbers = [m.group(0) for m in _COUNT.finditer(text)
+        numbers = [m for m in _COUNT.finditer(text)
                    if (counted is None or counted(text[m.end():]))
                    and not any(a <= m.start() < b for a, b in money)]
-        counts = [n for n in numbers if not _YEAR.fullmatch(n)] or numbers
+        counts = [m for m in numbers if not _YEAR.fullmatch(m.group(0))] or numbers
         return _with_scale(counts[0], text, article_lang, reader_lang) if counts else ""
     return ""
 
 
-def _with_scale(number: str, text: str, article_lang: str, reader_lang: str) -> str:
-    """A count written for the reader, with the scale word after it in ``text`` ("92
-    million meals" gives "92 millions" to a French reader, not "92": a new user's trial)."""
-    after = re.match(rf"{re.escape(number)}\s+(\w+)", text[text.find(number):])
+def _with_scale(count: re.Match, text: str, article_lang: str, reader_lang: str) -> str:
+    """A count written for the reader, with the scale word right after it in ``text``
+    ("92 million meals" gives "92 millions" to a French reader, not "92": a new user's
+    trial)."""
+    number = count.group(0)
+    after = re.match(r"\s+(\w+)", text[count.end():])
     word = after.group(1).lower() if after else ""
-    if word not in _SCALE_WORDS or article_lang == reader_lang:
+    scale = (_SCALE_FR if article_lang == "fr" else _SCALE_EN).get(word, "")
+    if word not in _SCALE_WORDS or not scale or article_lang == reader_lang:
         return _grouped(number, reader_lang)
-    scale = (_SCALE_FR if article_lang == "fr" else _SCALE_EN)[word]
     if reader_lang == "fr":
         shown = _fr_number(number)
         one = shown in ("0", "1") or shown.startswith("1,")  # "1,5 million": singular

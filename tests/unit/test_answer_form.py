@@ -515,6 +515,12 @@ def test_a_count_is_written_with_its_scale_word() -> None:
     assert key_item("The company sold 92 million meals.", "count", "en", "fr") == "92 millions"
     assert key_item("Elle compte 1,5 million d’abonnés.", "count", "fr", "en") == "1.5 million"
     assert key_item("It built a 5 m wall for 40 workers.", "count", "en", "fr") == "5"
+    # the word after this number, not after an earlier "92" (in "1992")
+    assert key_item("Founded in 1992, it sold 92 million meals.", "count", "en",
+                    "fr") == "92 millions"
+    # a scale word the article's language does not use is no scale (it raised KeyError)
+    assert key_item("Le pays doit 3 billions et emploie 40 agents.", "count", "fr",
+                    "en") == "3"
 
 
 def test_the_update_figure_is_quoted_not_only_its_framing_sentence() -> None:
