@@ -172,7 +172,10 @@ def question_focus(question: str) -> str | None:
     m = _FOCUS.search(question)
     if not m:
         return None
-    names = {fold(n.group(0)).split("'")[0]: n.group(0) for n in _NAME.finditer(question)}
+    # A hyphenated name is one name, and each of its parts: words() cuts at the
+    # hyphen, so "Quéré-Lamarque" read as the thing asked for ("quere").
+    names = {part: n.group(0) for n in _NAME.finditer(question)
+             for key in [fold(n.group(0)).split("'")[0]] for part in {key, *key.split("-")}}
     counting = question_type(question)[0] == "count"
     previous = ""
     for w in words(m.group(1)):

@@ -73,6 +73,13 @@ def test_a_possessive_is_never_the_thing_asked_for() -> None:
     assert question_focus("Quels sont leurs objectifs ?") == "objectifs"
 
 
+def test_no_part_of_a_hyphenated_name_is_the_thing_asked_for() -> None:
+    # words() cuts at the hyphen: "Quéré" was read as what the question asks for.
+    assert question_focus("What valuation did Quéré-Lamarque reach?") == "valuation"
+    assert question_focus("Quel chiffre d'affaires pour Saint-Gobain ?") == "chiffre"
+    assert question_focus("Which Quéré-Lamarque plant is in Portugal?") != "quere"
+
+
 def test_irregular_forms_meet_their_verb_in_the_sentence_signals() -> None:
     # "sold" and "sell" share no Snowball stem; their lemma joins them (simplemma).
     # The BM25 leg keeps plain stems (lemmas there lowered tuning recall@3).
