@@ -48,6 +48,20 @@ def _unnamed(query: str) -> str:
 _SIM, _LEX, _BEST_LEX, _BEST_SIM = (FEATURES.index(f) for f in (
     "sim", "lex", "best_lex", "best_sim"))
 _COMPOUND = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)+")
+
+
+def compounds_in(text: str) -> set[str]:
+    """The hyphenated compounds of a folded text, and each run of two or more of
+    their parts: "Port-Clairvaux-les-Dunes" holds "port-clairvaux" too, which is the
+    name a question reads in it (a lower-case word ends a name in a question)."""
+    out: set[str] = set()
+    for chain in _COMPOUND.findall(text):
+        parts = chain.split("-")
+        out.update("-".join(parts[i:j]) for i in range(len(parts))
+                   for j in range(i + 2, len(parts) + 1))
+    return out
+
+
 _JOIN = re.compile(r"^[\s,]*(?:et|ou|and|or|&|,)?[\s,]*$", re.IGNORECASE)
 
 
@@ -213,7 +227,7 @@ class SentenceSignals:
         mentions. (A name such as "Saint-Cyr" stays whole in a question; the words
         are cut at the hyphen: without the compounds, every question naming it was
         refused, as a new user found.)"""
-        return ({fold(w) for w in words(text)} | set(_COMPOUND.findall(fold(text)))
+        return ({fold(w) for w in words(text)} | compounds_in(fold(text))
                 | set(self.scorer.analyzer.query_terms(text)))
 
     def _similarities(self, query: str, texts: list[str]) -> list[float]:

@@ -30,7 +30,7 @@ SEED = ROOT / "tests" / "data" / "course-ia-financement.md"
 SPLIT = DEV / "split.json"
 
 
-#: Sub-folders left out (``DEVSET_EXCLUDE=mix2``: the figures of the first corpus).
+#: Sub-folders left out (``DEVSET_EXCLUDE=mix2,mix3a,mix3b,mix4,mix5``: the first corpus).
 EXCLUDE = set(os.environ.get("DEVSET_EXCLUDE", "").split(","))
 
 

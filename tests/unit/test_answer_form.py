@@ -233,6 +233,19 @@ def test_a_hyphenated_name_is_held_by_the_text_that_writes_it() -> None:
     assert answerer().answer("Quand le pont Saint-Cyr ouvrira-t-il ?", [other]).refused
 
 
+def test_a_name_read_before_a_lower_case_particle_is_held_by_the_whole_name() -> None:
+    # A question's name ends at a lower-case word ("Port-Clairvaux" of
+    # "Port-Clairvaux-les-Dunes"); the text holds each run of a compound's parts.
+    resort = doc("La station de Port-Clairvaux-les-Dunes a compté 1,28 million de "
+                 "nuitées cet été, en hausse de 6,3 %.", "station", lang="fr")
+    asked = "Combien de nuitées Port-Clairvaux-les-Dunes a-t-elle comptées cet été ?"
+    answer = answerer().answer(asked, [resort])
+    assert not answer.refused and "1,28 million" in answer.text, answer.text
+    other = doc("La station de Port-Vendres a compté 1,28 million de nuitées cet été.",
+                "station", lang="fr")
+    assert answerer().answer(asked, [other]).refused
+
+
 def test_the_count_written_first_is_a_number_of_the_counted_thing() -> None:
     ferry = doc("The new ferry, 118 metres long, will take 90 minutes to cross the firth.",
                 "ferry", lang="en")
