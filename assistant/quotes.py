@@ -199,6 +199,11 @@ def with_title(s: Sentence, passages: list[Document]) -> str:
     return f"{doc.metadata.get('title') or ''}\n{s.context}\n{doc.page_content}"
 
 
+def published(s: Sentence, passages: list[Document]) -> str:
+    """The date of the article ``s`` is quoted from ("" when it has none)."""
+    return str(passages[s.passage].metadata.get("published") or "")
+
+
 def updates(giving: list[Sentence], figures: list[Sentence], passages: list[Document],
             newest: str) -> bool:
     """Does a quote of the ``newest`` article give the figure asked for (``giving``),
@@ -207,12 +212,9 @@ def updates(giving: list[Sentence], figures: list[Sentence], passages: list[Docu
     "the latest figure".
     (A new user's harvest question also quoted a hospital article's "eight health
     workers", and was told the latest figure dated from the harvest article.)"""
-    def date(s: Sentence) -> str:
-        return str(passages[s.passage].metadata.get("published") or "")
-
     def subject(s: Sentence) -> set[str]:
         return name_keys(with_title(s, passages)) - STOP - GENERIC
 
-    new = [s for s in giving if date(s) == newest]
-    old = [s for s in figures if date(s) and date(s) < newest]
+    new = [s for s in giving if published(s, passages) == newest]
+    old = [s for s in figures if published(s, passages) and published(s, passages) < newest]
     return any(subject(a) & subject(b) for a in new for b in old)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from langchain_core.documents import Document
 
 from .crosslang import other_period
+from .quotes import published
 from .scoring import Sentence, question_type
 
 MAX_ANSWER_CHARS = 600
@@ -68,7 +69,7 @@ def with_newer(question: str, chosen: list[Sentence], sentences: list[Sentence],
         return chosen
 
     def date(s: Sentence) -> str:
-        return str(passages[s.passage].metadata.get("published") or "")
+        return published(s, passages)
 
     # Newer than the quotes that give the figure: a new user's quotes held the
     # update's framing sentence ("The cost of the reopening has also risen.") and the
